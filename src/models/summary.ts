@@ -1,0 +1,78 @@
+/** Per-layer parameters, multiply-accumulates and storage of a tfjs-layers model (isomorphic). */
+import * as tf from '@tensorflow/tfjs-layers';
+
+export interface LayerSummary {
+  name: string;
+  type: string;
+  outputShape: number[];
+  params: number;
+  /** Multiply-accumulate operations for one example. */
+  macs: number;
+  bytes: number;
+}
+
+export interface ModelSummary {
+  name: string;
+  layers: LayerSummary[];
+  totalParams: number;
+  totalMacs: number;
+  totalBytes: number;
+  bitWidth: number;
+}
+
+function shapeOf(s: unknown): number[] {
+  const shape = (Array.isArray((s as unknown[])[0]) ? (s as unknown[][])[0] : s) as (number | null)[];
+  return shape.slice(1).map((d) => d ?? 1);
+}
+
+const prod = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
+
+function layerMacs(layer: tf.layers.Layer): number {
+  const cls = layer.getClassName();
+  const out = shapeOf(layer.outputShape);
+  const weights = layer.getWeights();
+  if (weights.length === 0) return 0;
+  const kernel = weights[0].shape as number[];
+  if (cls === 'Dense') return kernel[0] * kernel[1];
+  if (cls === 'Conv2D') return prod(out) * kernel[0] * kernel[1] * kernel[2];
+  if (cls === 'DepthwiseConv2D') return prod(out) * kernel[0] * kernel[1];
+  if (cls === 'SeparableConv2D') {
+    const pointwise = weights[1].shape as number[];
+    const [h, w] = out;
+    return h * w * (kernel[0] * kernel[1] * kernel[2] * kernel[3] + pointwise[2] * pointwise[3]);
+  }
+  return 0;
+}
+
+/**
+ * Summarises a model: per-layer and total parameters, MACs per example, and bytes at `bitWidth` bits per parameter.
+ *
+ * @example
+ * const s = summarize(lenet5(), 8);
+ * console.log(s.totalParams, s.totalMacs, s.totalBytes);
+ */
+export function summarize(model: tf.LayersModel, bitWidth = 32): ModelSummary {
+  if (!(bitWidth > 0 && bitWidth <= 64)) throw new RangeError(`bitWidth must be in 1..64, got ${bitWidth}`);
+  const layers = model.layers.map((layer) => {
+    const params = layer.countParams();
+    return {
+      name: layer.name,
+      type: layer.getClassName(),
+      outputShape: shapeOf(layer.outputShape),
+      params,
+      macs: layerMacs(layer),
+      bytes: Math.ceil((params * bitWidth) / 8),
+    };
+  });
+  const total = (k: 'params' | 'macs' | 'bytes') => layers.reduce((a, l) => a + l[k], 0);
+  return { name: model.name, layers, totalParams: total('params'), totalMacs: total('macs'), totalBytes: total('bytes'), bitWidth };
+}
+
+/** A fixed-width text table of a summary, for notebooks and the CLI. */
+export function formatSummary(s: ModelSummary): string {
+  const rows = [['layer', 'type', 'output', 'params', 'MACs', `bytes@${s.bitWidth}b`]];
+  for (const l of s.layers) rows.push([l.name, l.type, l.outputShape.join('x'), String(l.params), String(l.macs), String(l.bytes)]);
+  rows.push(['total', '', '', String(s.totalParams), String(s.totalMacs), String(s.totalBytes)]);
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n');
+}

@@ -1,0 +1,217 @@
+/**
+ * Seeded, reproducible training and evaluation of zoo models (isomorphic: runs wherever tfjs does).
+ * A plain loop over shuffled mini-batches with Adam and softmax cross-entropy on the logits, so other
+ * modules (pruning masks, distillation, QAT) can hook in through `loss` and `afterStep`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { Dataset, imagesTensor } from '../data/dataset';
+import { mulberry32, permutation } from '../util/random';
+
+export type Schedule = 'constant' | 'cosine';
+
+export interface TrainProgress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepsPerEpoch: number;
+  /** Steps done / total steps, in [0, 1]. */
+  fraction: number;
+  /** Mean training loss over the epoch so far. */
+  loss: number;
+  imagesPerSecond: number;
+  elapsedSeconds: number;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  trainAccuracy: number;
+  seconds: number;
+  learningRate: number;
+}
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** Learning-rate schedule over all steps; default 'cosine' (decays to 0). */
+  schedule?: Schedule;
+  seed?: number;
+  /** Called every `progressEvery` steps and at the end of each epoch. */
+  onProgress?: (p: TrainProgress) => void;
+  progressEvery?: number;
+  /** Replaces the default loss: receives the batch, its labels and the model's logits. */
+  loss?: (logits: tf.Tensor2D, labels: tf.Tensor1D, images: tf.Tensor4D) => tf.Scalar;
+  /** Runs after each optimizer step (e.g. to re-apply pruning masks). */
+  afterStep?: (globalStep: number) => void;
+}
+
+export interface TrainResult {
+  epochs: EpochRecord[];
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, logits.shape[1]), logits) as tf.Scalar;
+}
+
+function checkPositiveInt(name: string, v: number) {
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive whole number, got ${v}`);
+}
+
+/** The learning rate at `step` of `total` under `schedule`. */
+export function learningRateAt(base: number, schedule: Schedule, step: number, total: number): number {
+  if (schedule === 'constant') return base;
+  return 0.5 * base * (1 + Math.cos((Math.PI * step) / Math.max(total, 1)));
+}
+
+/**
+ * Trains `model` on `data` and returns per-epoch records.
+ *
+ * @example
+ * const model = lenet5({ seed: 1 });
+ * const result = await train(model, loadMnist({ split: 'train' }), { epochs: 3, seed: 1 });
+ */
+export async function train(model: LayersModel, data: Dataset, opts: TrainOptions): Promise<TrainResult> {
+  const batchSize = opts.batchSize ?? 64;
+  checkPositiveInt('epochs', opts.epochs);
+  checkPositiveInt('batchSize', batchSize);
+  if (data.count === 0) throw new RangeError('cannot train on an empty dataset');
+  const baseLr = opts.learningRate ?? 1e-3;
+  if (!(baseLr > 0)) throw new RangeError(`learningRate must be positive, got ${baseLr}`);
+  const schedule = opts.schedule ?? 'cosine';
+  const optimizer = tf.train.adam(baseLr);
+  const random = mulberry32(opts.seed ?? 0);
+  const stepsPerEpoch = Math.ceil(data.count / batchSize);
+  const totalSteps = stepsPerEpoch * opts.epochs;
+  const progressEvery = opts.progressEvery ?? 20;
+  const lossFn = opts.loss ?? crossEntropy;
+  const allImages = imagesTensor(data);
+  const allLabels = tf.tensor1d(data.labels, 'int32');
+  const variables = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  const records: EpochRecord[] = [];
+  const start = performance.now();
+  let globalStep = 0;
+  try {
+    for (let epoch = 0; epoch < opts.epochs; epoch++) {
+      const order = permutation(data.count, random);
+      const epochStart = performance.now();
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (let step = 0; step < stepsPerEpoch; step++) {
+        const lr = learningRateAt(baseLr, schedule, globalStep, totalSteps);
+        (optimizer as unknown as { learningRate: number }).learningRate = lr;
+        const idx = tf.tensor1d(order.subarray(step * batchSize, Math.min((step + 1) * batchSize, data.count)), 'int32');
+        const [batchLoss, batchCorrect] = tf.tidy(() => {
+          const xs = tf.gather(allImages, idx) as tf.Tensor4D;
+          const ys = tf.gather(allLabels, idx) as tf.Tensor1D;
+          let logits: tf.Tensor2D | null = null;
+          const loss = optimizer.minimize(
+            () => {
+              // keep() lets the accuracy below read the logits after minimize() cleans up its scope.
+              logits = tf.keep(model.apply(xs, { training: true }) as tf.Tensor2D);
+              return lossFn(logits, ys, xs);
+            },
+            true,
+            variables,
+          ) as tf.Scalar;
+          const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits!, 1), ys), 'int32'));
+          (logits as tf.Tensor2D | null)?.dispose();
+          return [loss, hits];
+        });
+        const n = idx.shape[0];
+        idx.dispose();
+        lossSum += (await batchLoss.data())[0] * n;
+        correct += (await batchCorrect.data())[0];
+        batchLoss.dispose();
+        batchCorrect.dispose();
+        seen += n;
+        globalStep++;
+        opts.afterStep?.(globalStep);
+        if (opts.onProgress && (step % progressEvery === progressEvery - 1 || step === stepsPerEpoch - 1)) {
+          const elapsed = (performance.now() - start) / 1000;
+          opts.onProgress({
+            epoch: epoch + 1,
+            epochs: opts.epochs,
+            step: step + 1,
+            stepsPerEpoch,
+            fraction: globalStep / totalSteps,
+            loss: lossSum / seen,
+            imagesPerSecond: (globalStep * batchSize) / elapsed,
+            elapsedSeconds: elapsed,
+          });
+        }
+      }
+      records.push({
+        epoch: epoch + 1,
+        loss: lossSum / seen,
+        trainAccuracy: correct / seen,
+        seconds: (performance.now() - epochStart) / 1000,
+        learningRate: learningRateAt(baseLr, schedule, globalStep, totalSteps),
+      });
+    }
+  } finally {
+    allImages.dispose();
+    allLabels.dispose();
+    optimizer.dispose();
+  }
+  const seconds = (performance.now() - start) / 1000;
+  return { epochs: records, seconds, imagesPerSecond: (data.count * opts.epochs) / seconds };
+}
+
+export interface Evaluation {
+  accuracy: number;
+  loss: number;
+  count: number;
+  /** confusion[true][predicted]. */
+  confusion: number[][];
+  predictions: Int32Array;
+}
+
+/** Logits of a model on a dataset, computed in batches. */
+export async function predictLogits(model: LayersModel, data: Dataset, batchSize = 500): Promise<Float32Array> {
+  const out = new Float32Array(data.count * data.numClasses);
+  for (let start = 0; start < data.count; start += batchSize) {
+    const n = Math.min(batchSize, data.count - start);
+    const logits = tf.tidy(() => model.predict(imagesTensor(data, start, n)) as tf.Tensor);
+    out.set(await logits.data(), start * data.numClasses);
+    logits.dispose();
+  }
+  return out;
+}
+
+/** Accuracy, loss and confusion matrix from logits ([count, classes], row-major) and true labels. */
+export function scoreLogits(logits: Float32Array, labels: Uint8Array, numClasses: number): Evaluation {
+  const count = labels.length;
+  const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  const predictions = new Int32Array(count);
+  let correct = 0;
+  let lossSum = 0;
+  for (let i = 0; i < count; i++) {
+    const row = logits.subarray(i * numClasses, (i + 1) * numClasses);
+    let best = 0;
+    let max = -Infinity;
+    for (let c = 0; c < numClasses; c++) if (row[c] > max) [max, best] = [row[c], c];
+    let z = 0;
+    for (let c = 0; c < numClasses; c++) z += Math.exp(row[c] - max);
+    lossSum += Math.log(z) + max - row[labels[i]];
+    predictions[i] = best;
+    confusion[labels[i]][best]++;
+    if (best === labels[i]) correct++;
+  }
+  return { accuracy: count ? correct / count : NaN, loss: count ? lossSum / count : NaN, count, confusion, predictions };
+}
+
+/**
+ * Evaluates a model: accuracy, mean cross-entropy, confusion matrix and predictions.
+ *
+ * @example
+ * const { accuracy, confusion } = await evaluate(model, loadMnist({ split: 'test' }));
+ */
+export async function evaluate(model: LayersModel, data: Dataset, batchSize = 500): Promise<Evaluation> {
+  if (data.count === 0) throw new RangeError('cannot evaluate on an empty dataset');
+  return scoreLogits(await predictLogits(model, data, batchSize), data.labels, data.numClasses);
+}

@@ -1,0 +1,2 @@
+// Barrel of the viz module: payload contracts and pure payload -> plotly figure functions.
+export * from './payloads';
