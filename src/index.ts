@@ -1,7 +1,9 @@
 /**
  * optilab: the whole library for Node (notebooks, CLI, tests): the isomorphic core plus backend selection,
- * dataset files, the model cache and notebook display helpers.
+ * dataset and model files, and the trained-model cache.
  */
 export * from './core';
 export * from './backend';
 export * from './data/files';
+export * from './models/files';
+export * from './train/cache';

@@ -16,8 +16,8 @@ import {
   registerKernel,
   TensorInfo,
 } from '@tensorflow/tfjs-core';
-// Gradient functions of the core ops (tfjs-layers registers them too, but plain tfjs-core users need them).
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// tfjs-core registers no gradient functions by itself; tfjs-layers' bundle registers all of them (CJS and ESM).
+import '@tensorflow/tfjs-layers';
 
 type Attrs = Record<string, unknown>;
 

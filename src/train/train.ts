@@ -33,7 +33,9 @@ export interface EpochRecord {
 
 export interface TrainOptions {
   epochs: number;
+  /** Mini-batch size; default 64. */
   batchSize?: number;
+  /** Adam's (peak) learning rate; default 2e-3. */
   learningRate?: number;
   /** Learning-rate schedule over all steps; default 'cosine' (decays to 0). */
   schedule?: Schedule;
@@ -79,7 +81,7 @@ export async function train(model: LayersModel, data: Dataset, opts: TrainOption
   checkPositiveInt('epochs', opts.epochs);
   checkPositiveInt('batchSize', batchSize);
   if (data.count === 0) throw new RangeError('cannot train on an empty dataset');
-  const baseLr = opts.learningRate ?? 1e-3;
+  const baseLr = opts.learningRate ?? 2e-3;
   if (!(baseLr > 0)) throw new RangeError(`learningRate must be positive, got ${baseLr}`);
   const schedule = opts.schedule ?? 'cosine';
   const optimizer = tf.train.adam(baseLr);
