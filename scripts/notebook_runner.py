@@ -20,6 +20,20 @@ def strip_ansi(text):
     return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
 
 
+def describe_tslab_error(cell):
+    """tslab reports errors as stderr text (an empty '<Error>' reply): pull out the useful line(s)."""
+    import re
+    text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == "stderr")
+    text = strip_ansi(text).strip()
+    if not text:
+        return None, None
+    match = re.search(r"^([A-Za-z]*Error): (.*)$", text, re.M)
+    if match:
+        return match.group(1), match.group(2)
+    # TypeScript diagnostics look like "1:7 - Type 'string' is not assignable to type 'number'."
+    return "TypeScriptError", " / ".join(line.strip() for line in text.splitlines()[:3])
+
+
 def run(path, out_path, kernel, cell_timeout, startup_timeout):
     started = time.time()
     result = {"notebook": path, "ok": False, "cells": 0, "output": out_path}
@@ -47,6 +61,10 @@ def run(path, out_path, kernel, cell_timeout, startup_timeout):
                         evalue = f"the cell did not finish within {cell_timeout} s"
                     if isinstance(e, DeadKernelError):
                         evalue = f"the kernel died while running this cell: {e}"
+                    if ename in ("<Error>", "Error") and not str(evalue).strip():
+                        found_name, found_value = describe_tslab_error(cell)
+                        if found_value:
+                            ename, evalue = found_name, found_value
                     result["error"] = {"cell": code_index, "source": cell.source, "ename": ename,
                                        "evalue": strip_ansi(str(evalue)), "traceback": strip_ansi(str(getattr(e, "traceback", "")))}
                     break
