@@ -1,0 +1,263 @@
+/**
+ * Payload validation: turns anything a kernel sent into a typed payload or a short list of readable
+ * errors (what is wrong, where, and what to do), so a renderer shows an error box instead of a blank cell
+ * or an exception. Payloads with a newer `version` than this code knows are refused with an upgrade hint.
+ */
+import {
+  QUANTIZATION_MIME,
+  QUANTIZATION_VERSION,
+  SPARSITY_MIME,
+  SPARSITY_VERSION,
+  type QuantizationPayload,
+  type SparsityPayload,
+} from './payloads';
+import { base64Decode, packedByteLength } from './mask';
+
+export type Validation<T> = { ok: true; payload: T } | { ok: false; errors: string[] };
+
+/** Thrown by the assert* functions; `errors` lists every problem found. */
+export class PayloadError extends Error {
+  constructor(readonly kind: string, readonly errors: string[]) {
+    super(`invalid ${kind} payload: ${errors.join('; ')}`);
+    this.name = 'PayloadError';
+  }
+}
+
+const MAX_ERRORS = 8;
+
+class Checker {
+  errors: string[] = [];
+  fail(path: string, message: string): false {
+    if (this.errors.length < MAX_ERRORS) this.errors.push(`${path}: ${message}`);
+    else if (this.errors.length === MAX_ERRORS) this.errors.push('(more errors not shown)');
+    return false;
+  }
+  object(v: unknown, path: string): v is Record<string, unknown> {
+    return (typeof v === 'object' && v !== null && !Array.isArray(v)) || this.fail(path, `expected an object, got ${describe(v)}`);
+  }
+  array(v: unknown, path: string): v is unknown[] {
+    return Array.isArray(v) || this.fail(path, `expected an array, got ${describe(v)}`);
+  }
+  string(v: unknown, path: string): v is string {
+    return typeof v === 'string' || this.fail(path, `expected a string, got ${describe(v)}`);
+  }
+  number(v: unknown, path: string, opts: { min?: number; max?: number; int?: boolean } = {}): v is number {
+    if (typeof v !== 'number' || Number.isNaN(v)) return this.fail(path, `expected a number, got ${describe(v)}`);
+    if (opts.int && !Number.isInteger(v)) return this.fail(path, `expected a whole number, got ${v}`);
+    if (opts.min !== undefined && v < opts.min) return this.fail(path, `must be >= ${opts.min}, got ${v}`);
+    if (opts.max !== undefined && v > opts.max) return this.fail(path, `must be <= ${opts.max}, got ${v}`);
+    return true;
+  }
+  /** Finite numbers, or null (JSON's stand-in for NaN / Infinity), in an array. */
+  numbers(v: unknown, path: string, length?: number): v is number[] {
+    if (!this.array(v, path)) return false;
+    if (length !== undefined && v.length !== length) return this.fail(path, `expected ${length} values, got ${v.length}`);
+    const bad = v.findIndex((x) => typeof x !== 'number' && x !== null);
+    return bad < 0 || this.fail(`${path}[${bad}]`, `expected a number, got ${describe(v[bad])}`);
+  }
+  histogram(v: unknown, path: string): boolean {
+    if (!this.object(v, path)) return false;
+    if (!this.numbers(v.counts, `${path}.counts`)) return false;
+    if (!this.numbers(v.edges, `${path}.edges`, v.counts.length + 1)) return false;
+    const e = v.edges as number[];
+    const i = e.findIndex((x, k) => k > 0 && !(x > e[k - 1]));
+    return i < 0 || this.fail(`${path}.edges`, `edges must increase, but edges[${i}] = ${e[i]} follows ${e[i - 1]}`);
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'string') return v.length > 24 ? `a string ("${v.slice(0, 24)}...")` : `"${v}"`;
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
+}
+
+function parse(value: unknown, c: Checker): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch (e) {
+    c.fail('payload', `not valid JSON (${(e as Error).message})`);
+    return undefined;
+  }
+}
+
+function checkVersion(c: Checker, p: Record<string, unknown>, supported: number, kind: string): boolean {
+  if (!c.number(p.version, 'version', { min: 1, int: true })) return false;
+  if ((p.version as number) > supported) {
+    c.fail('version', `this ${kind} payload has version ${p.version}, newer than the supported version ${supported}: ` +
+      'update optilab and the lab extension (run scripts/setup.sh), or emit the payload with the older library');
+    return false;
+  }
+  return true;
+}
+
+function checkMask(c: Checker, m: unknown, path: string): void {
+  if (!c.object(m, path)) return;
+  if (m.kind !== 'bits' && m.kind !== 'density') {
+    c.fail(`${path}.kind`, `expected 'bits' or 'density', got ${describe(m.kind)}`);
+    return;
+  }
+  if (!c.number(m.rows, `${path}.rows`, { min: 1, int: true }) || !c.number(m.cols, `${path}.cols`, { min: 1, int: true })) return;
+  const cells = m.rows * m.cols;
+  if (m.kind === 'bits') {
+    if (!c.string(m.bits, `${path}.bits`)) return;
+    let bytes: Uint8Array;
+    try {
+      bytes = base64Decode(m.bits);
+    } catch (e) {
+      c.fail(`${path}.bits`, `not base64 (${(e as Error).message})`);
+      return;
+    }
+    if (bytes.length < packedByteLength(cells)) {
+      c.fail(`${path}.bits`, `holds ${bytes.length} bytes, ${packedByteLength(cells)} needed for ${m.rows}x${m.cols} bits`);
+    }
+  } else {
+    c.number(m.cellRows, `${path}.cellRows`, { min: 1, int: true });
+    c.number(m.cellCols, `${path}.cellCols`, { min: 1, int: true });
+    if (c.numbers(m.density, `${path}.density`, cells)) {
+      const bad = (m.density as number[]).findIndex((x) => !(x >= 0 && x <= 1));
+      if (bad >= 0) c.fail(`${path}.density[${bad}]`, `must be a fraction in [0, 1], got ${m.density[bad]}`);
+    }
+  }
+}
+
+function checkShape(c: Checker, v: unknown, path: string): void {
+  if (c.array(v, path) && v.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 1)) {
+    c.fail(path, `expected positive whole dimensions, got [${v.join(', ')}]`);
+  }
+}
+
+function checkSeries(c: Checker, v: unknown, path: string, length: number): void {
+  if (!c.object(v, path)) return;
+  for (const [k, s] of Object.entries(v)) c.numbers(s, `${path}.${k}`, length);
+}
+
+/**
+ * Checks a sparsity payload (a parsed object or its JSON text).
+ *
+ * @example
+ * const r = validateSparsityPayload(data);
+ * if (!r.ok) console.error(r.errors.join('\n'));
+ */
+export function validateSparsityPayload(value: unknown): Validation<SparsityPayload> {
+  const c = new Checker();
+  const p = parse(value, c);
+  if (c.errors.length || !c.object(p, 'payload')) return { ok: false, errors: c.errors };
+  if (checkVersion(c, p, SPARSITY_VERSION, 'sparsity')) {
+    if (c.array(p.layers, 'layers')) {
+      if (p.layers.length === 0) c.fail('layers', 'is empty: add at least one layer');
+      p.layers.forEach((l, i) => {
+        const at = `layers[${i}]`;
+        if (!c.object(l, at)) return;
+        c.string(l.name, `${at}.name`);
+        checkShape(c, l.shape, `${at}.shape`);
+        c.number(l.sparsity, `${at}.sparsity`, { min: 0, max: 1 });
+        checkMask(c, l.mask, `${at}.mask`);
+      });
+    }
+    if (p.history !== undefined && c.object(p.history, 'history')) {
+      const h = p.history;
+      if (c.numbers(h.steps, 'history.steps')) {
+        const n = (h.steps as number[]).length;
+        c.numbers(h.global, 'history.global', n);
+        checkSeries(c, h.perLayer, 'history.perLayer', n);
+        if (h.accuracy !== undefined) c.numbers(h.accuracy, 'history.accuracy', n);
+      }
+    }
+  }
+  return c.errors.length ? { ok: false, errors: c.errors } : { ok: true, payload: p as unknown as SparsityPayload };
+}
+
+/**
+ * Checks a quantization payload (a parsed object or its JSON text).
+ *
+ * @example
+ * const r = validateQuantizationPayload(data);
+ * if (r.ok) draw(r.payload);
+ */
+export function validateQuantizationPayload(value: unknown): Validation<QuantizationPayload> {
+  const c = new Checker();
+  const p = parse(value, c);
+  if (c.errors.length || !c.object(p, 'payload')) return { ok: false, errors: c.errors };
+  if (checkVersion(c, p, QUANTIZATION_VERSION, 'quantization')) {
+    if (c.array(p.layers, 'layers')) {
+      if (p.layers.length === 0) c.fail('layers', 'is empty: add at least one layer');
+      p.layers.forEach((l, i) => {
+        const at = `layers[${i}]`;
+        if (!c.object(l, at)) return;
+        c.string(l.name, `${at}.name`);
+        checkShape(c, l.shape, `${at}.shape`);
+        if (c.object(l.format, `${at}.format`)) c.number(l.format.bits, `${at}.format.bits`, { min: 1, max: 64, int: true });
+        c.numbers(l.scales, `${at}.scales`);
+        c.numbers(l.zeroPoints, `${at}.zeroPoints`);
+        if (c.array(l.methods, `${at}.methods`)) {
+          l.methods.forEach((m, k) => {
+            const mat = `${at}.methods[${k}]`;
+            if (!c.object(m, mat)) return;
+            c.string(m.method, `${mat}.method`);
+            c.histogram(m.errorHistogram, `${mat}.errorHistogram`);
+            c.number(m.mse, `${mat}.mse`, { min: 0 });
+            if (m.sqnr !== null) c.number(m.sqnr, `${mat}.sqnr`);
+          });
+        }
+        if (l.activation !== undefined && c.object(l.activation, `${at}.activation`)) {
+          const a = l.activation;
+          for (const k of ['min', 'max', 'clipMin', 'clipMax']) c.number(a[k], `${at}.activation.${k}`);
+          c.number(a.saturationRate, `${at}.activation.saturationRate`, { min: 0, max: 1 });
+          c.histogram(a.histogram, `${at}.activation.histogram`);
+        }
+      });
+    }
+    if (p.qatTrace !== undefined && c.object(p.qatTrace, 'qatTrace') && c.numbers(p.qatTrace.steps, 'qatTrace.steps')) {
+      checkSeries(c, p.qatTrace.mse, 'qatTrace.mse', (p.qatTrace.steps as number[]).length);
+    }
+    if (p.bitLayout !== undefined && c.array(p.bitLayout, 'bitLayout')) {
+      p.bitLayout.forEach((b, i) => {
+        const at = `bitLayout[${i}]`;
+        if (!c.object(b, at)) return;
+        c.string(b.format, `${at}.format`);
+        for (const k of ['sign', 'exponent', 'mantissa']) {
+          if (c.string(b[k], `${at}.${k}`) && !/^[01]*$/.test(b[k] as string)) c.fail(`${at}.${k}`, `expected a string of 0/1 bits, got ${describe(b[k])}`);
+        }
+      });
+    }
+  }
+  return c.errors.length ? { ok: false, errors: c.errors } : { ok: true, payload: p as unknown as QuantizationPayload };
+}
+
+/**
+ * Validates by MIME type (one of the two optilab payload types).
+ *
+ * @example
+ * const r = validatePayload(SPARSITY_MIME, model.data[SPARSITY_MIME]);
+ */
+export function validatePayload(mime: string, value: unknown): Validation<SparsityPayload | QuantizationPayload> {
+  if (mime === SPARSITY_MIME) return validateSparsityPayload(value);
+  if (mime === QUANTIZATION_MIME) return validateQuantizationPayload(value);
+  return { ok: false, errors: [`unknown MIME type '${mime}': expected ${SPARSITY_MIME} or ${QUANTIZATION_MIME}`] };
+}
+
+/**
+ * Returns the payload or throws a PayloadError listing the problems.
+ *
+ * @example
+ * const payload = assertSparsityPayload(JSON.parse(text));
+ */
+export function assertSparsityPayload(value: unknown): SparsityPayload {
+  const r = validateSparsityPayload(value);
+  if (!r.ok) throw new PayloadError('sparsity', r.errors);
+  return r.payload;
+}
+
+/**
+ * Returns the payload or throws a PayloadError listing the problems.
+ *
+ * @example
+ * const payload = assertQuantizationPayload(JSON.parse(text));
+ */
+export function assertQuantizationPayload(value: unknown): QuantizationPayload {
+  const r = validateQuantizationPayload(value);
+  if (!r.ok) throw new PayloadError('quantization', r.errors);
+  return r.payload;
+}
