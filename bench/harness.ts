@@ -1,0 +1,70 @@
+/**
+ * The benchmark harness: `npm run bench -- <name> [args]` runs bench/<name>.ts, whose `run(args)` returns a
+ * report; the harness stamps it with the machine, writes bench/results/<name>.json and prints its table.
+ * Timings are measurements to read side by side (ratios within one run), never test assertions.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+export type Cell = string | number | boolean | null | undefined;
+
+export interface BenchReport {
+  /** One object per measured configuration; these become the JSON rows and the printed table. */
+  rows: Record<string, unknown>[];
+  /** Columns to print, as [header, row => cell]; default: every scalar field of the first row. */
+  columns?: [string, (row: Record<string, unknown>) => Cell][];
+  notes?: string[];
+  /** Anything else worth keeping in the JSON. */
+  extra?: Record<string, unknown>;
+}
+
+export interface BenchModule {
+  run(args: string[]): Promise<BenchReport>;
+}
+
+export const RESULTS_DIR = path.join(__dirname, 'results');
+
+function formatCell(v: Cell): string {
+  if (v === null || v === undefined) return '-';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return String(v);
+    if (Number.isInteger(v)) return String(v);
+    return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
+  }
+  return String(v);
+}
+
+/** A readable fixed-width table. */
+export function formatTable(report: BenchReport): string {
+  const first = report.rows[0] ?? {};
+  const columns =
+    report.columns ??
+    Object.keys(first)
+      .filter((k) => ['string', 'number', 'boolean'].includes(typeof first[k]) || first[k] === null)
+      .map((k) => [k, (r: Record<string, unknown>) => r[k] as Cell] as [string, (r: Record<string, unknown>) => Cell]);
+  const table = [columns.map(([h]) => h), ...report.rows.map((r) => columns.map(([, get]) => formatCell(get(r))))];
+  const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
+  const lines = table.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
+  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  return [...lines, ...(report.notes ?? []).map((n) => `note: ${n}`)].join('\n');
+}
+
+/** Writes bench/results/<name>.json (atomically) and returns its path. */
+export function writeReport(name: string, report: BenchReport, seconds: number): string {
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const json = {
+    name,
+    createdAt: new Date().toISOString(),
+    seconds,
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${os.platform()} ${os.arch()}` },
+    quick: process.env.OPTILAB_QUICK === '1',
+    rows: report.rows,
+    notes: report.notes ?? [],
+    ...(report.extra ?? {}),
+  };
+  const file = path.join(RESULTS_DIR, `${name}.json`);
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(json, null, 2) + '\n');
+  fs.renameSync(`${file}.tmp`, file);
+  return file;
+}
