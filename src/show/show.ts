@@ -1,0 +1,36 @@
+/**
+ * `show.sparsity(payload)` and `show.quantization(payload)`: draw the optilab visualizers from a tslab
+ * notebook cell. The lab extension renders the custom MIME type; plain Jupyter and GitHub show the
+ * text/html table. Returns the bundle it displayed.
+ */
+import type { QuantizationPayload, SparsityPayload } from '../viz/payloads';
+import { quantizationBundle, sparsityBundle, type MimeBundle } from './bundle';
+import { tslabSink, type DisplaySink } from './emit';
+
+export interface ShowOptions {
+  /** Where the bundle goes (default: the current tslab cell, or stdout outside a kernel). */
+  sink?: DisplaySink;
+}
+
+/**
+ * The notebook display helpers.
+ *
+ * @example
+ * import { show } from 'optilab';
+ * show.sparsity(payload);      // mask heat maps, sparsity bars, trend
+ * show.quantization(payload);  // error histograms, SQNR table, saturation, QAT trace, bit layout
+ */
+export const show = {
+  /** Displays a sparsity payload (invalid payloads display as an error box). */
+  sparsity(payload: SparsityPayload, opts: ShowOptions = {}): MimeBundle {
+    const bundle = sparsityBundle(payload);
+    (opts.sink ?? tslabSink)(bundle);
+    return bundle;
+  },
+  /** Displays a quantization payload (invalid payloads display as an error box). */
+  quantization(payload: QuantizationPayload, opts: ShowOptions = {}): MimeBundle {
+    const bundle = quantizationBundle(payload);
+    (opts.sink ?? tslabSink)(bundle);
+    return bundle;
+  },
+};
