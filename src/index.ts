@@ -7,3 +7,5 @@ export * from './backend';
 export * from './data/files';
 export * from './models/files';
 export * from './train/cache';
+export * from './onnx';
+export * from './grader';

@@ -1,0 +1,2 @@
+// Barrel of the grader module (Node-only): each file of this folder exports its public functions here.
+export {};

@@ -1,0 +1,2 @@
+// Barrel of the onnx module (Node-only): each file of this folder exports its public functions here.
+export {};
