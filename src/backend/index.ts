@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerWasmGradients } from './wasm-conv-grad';
+import { registerFastWasmKernels } from './wasm-fast-kernels';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -25,6 +26,7 @@ function loadWasm(): boolean {
   try {
     require('@tensorflow/tfjs-backend-wasm');
     registerWasmGradients();
+    if (process.env.OPTILAB_FAST_KERNELS !== '0') registerFastWasmKernels();
     return true;
   } catch {
     return false;
