@@ -7,5 +7,6 @@ export * from './backend';
 export * from './data/files';
 export * from './models/files';
 export * from './train/cache';
+export * from './show';
 export * from './onnx';
 export * from './grader';
