@@ -1,2 +1,5 @@
 // Barrel of the quantize module: each file of this folder exports its public functions here.
-export {};
+export * from './scalar';
+export * from './qparams';
+export * from './ranges';
+export * from './affine';

@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Generates the PyTorch reference vectors the quantization and float-format tests compare against.
+
+Run with Debian's python3 (which has python3-torch):
+
+    /usr/bin/python3 tests/reference/generate_quant_vectors.py
+
+It writes tests/reference/quant_vectors.json and tests/reference/float_vectors.json (committed; the tests
+read them without torch). Float32 values are stored as their uint32 bit patterns so nothing is lost.
+"""
+import json
+import os
+import struct
+
+import numpy as np
+import torch
+from torch.ao.quantization.observer import MinMaxObserver, PerChannelMinMaxObserver
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def f32_bits(t):
+    return [int(b) for b in t.detach().contiguous().view(torch.int32).numpy().astype(np.int64) & 0xFFFFFFFF]
+
+
+def bits_to_f32(bits):
+    return torch.from_numpy(np.array(bits, dtype=np.uint32).view(np.float32).copy())
+
+
+def float_vectors():
+    g = torch.Generator().manual_seed(3)
+    vals = []
+    # Random values over many magnitudes (normal, fp16 subnormal range, bf16 range, large).
+    for s in [1e-9, 1e-7, 3e-6, 1e-4, 1e-2, 1.0, 100.0, 3e4, 1e6, 1e30]:
+        vals += (torch.randn(40, generator=g) * s).tolist()
+    # Exact ties for float16: 1 + (2k+1)*2^-11 lies halfway between two halves.
+    vals += [1 + (2 * k + 1) * 2.0 ** -11 for k in range(8)]
+    vals += [-(1 + (2 * k + 1) * 2.0 ** -11) for k in range(4)]
+    # Ties in the float16 subnormal range: (k + 0.5) * 2^-24.
+    vals += [(k + 0.5) * 2.0 ** -24 for k in range(8)]
+    vals += [2.0 ** -25, 2.0 ** -26, 2.0 ** -24, 2.0 ** -14, 2.0 ** -14 - 2.0 ** -25]
+    # Exact ties for bfloat16: 1 + (2k+1)*2^-8.
+    vals += [1 + (2 * k + 1) * 2.0 ** -8 for k in range(8)]
+    vals += [3.0 * 2.0 ** -130, 5.0 * 2.0 ** -134]  # float32 subnormals (bfloat16 subnormals)
+    # Overflow boundaries.
+    vals += [65504.0, 65519.0, 65519.996, 65520.0, 65536.0, -65520.0, 1e5, 3.3895313892515355e38, 3.4e38]
+    vals += [0.0, -0.0, 0.1, 1.0 / 3.0, -2.5]
+    x = torch.tensor(vals, dtype=torch.float32)
+    x = torch.cat([x, torch.tensor([float('inf'), float('-inf'), float('nan')])])
+    # Largest float32 (rounds to inf in bfloat16).
+    x = torch.cat([x, bits_to_f32([0x7F7FFFFF, 0xFF7FFFFF, 0x00000001, 0x80000001, 0x7F7F8000, 0x477FF000, 0x477FEFFF])])
+    half = x.half().view(torch.int16).numpy().astype(np.int64) & 0xFFFF
+    bf16 = x.bfloat16().view(torch.int16).numpy().astype(np.int64) & 0xFFFF
+    return {
+        'torch': torch.__version__,
+        'input_bits': f32_bits(x),
+        'half_bits': [int(v) for v in half],
+        'bfloat16_bits': [int(v) for v in bf16],
+    }
+
+
+DTYPES = {'quint8': torch.quint8, 'qint8': torch.qint8, 'qint32': torch.qint32}
+SCHEMES = {
+    'per_tensor_affine': torch.per_tensor_affine,
+    'per_tensor_symmetric': torch.per_tensor_symmetric,
+    'per_channel_affine': torch.per_channel_affine,
+    'per_channel_symmetric': torch.per_channel_symmetric,
+}
+
+
+def make_data(kind, shape, g):
+    n = int(np.prod(shape))
+    if kind == 'normal':
+        return torch.randn(shape, generator=g) * 0.7 + 0.1
+    if kind == 'positive':
+        return torch.rand(shape, generator=g) * 5 + 0.5
+    if kind == 'negative':
+        return -torch.rand(shape, generator=g) * 2 - 0.25
+    if kind == 'skewed':
+        return torch.randn(shape, generator=g).abs() ** 3 - 0.2
+    if kind == 'zeros':
+        return torch.zeros(shape)
+    if kind == 'ties':
+        # Multiples of (k + 0.5) * 0.05 with the extreme value fixing scale = float32(0.05) (symmetric int8).
+        k = torch.randint(-120, 120, (n,), generator=g).float()
+        x = (k + 0.5) * 0.05
+        x[0] = 6.375
+        return x.reshape(shape)
+    if kind == 'wide':
+        return torch.randn(shape, generator=g) * torch.logspace(-3, 2, shape[0]).reshape([-1] + [1] * (len(shape) - 1))
+    raise ValueError(kind)
+
+
+def quant_case(name, dtype, scheme, qmin, qmax, shape, kind, axis, g, bits, signed, narrow):
+    x = make_data(kind, shape, g).float().contiguous()
+    kwargs = dict(dtype=DTYPES[dtype], qscheme=SCHEMES[scheme])
+    if qmin is not None:
+        kwargs.update(quant_min=qmin, quant_max=qmax)
+    if axis is None:
+        obs = MinMaxObserver(**kwargs)
+    else:
+        obs = PerChannelMinMaxObserver(ch_axis=axis, **kwargs)
+    obs(x)
+    scale, zp = obs.calculate_qparams()
+    scale = scale.float()
+    zp = zp.to(torch.int64)
+    lo, hi = obs.quant_min, obs.quant_max
+    if axis is None:
+        q = torch.quantize_per_tensor(x, float(scale[0]), int(zp[0]), DTYPES[dtype])
+    else:
+        q = torch.quantize_per_channel(x, scale.double(), zp, axis, DTYPES[dtype])
+    ints = q.int_repr().to(torch.int64).clamp(lo, hi)
+    # Dequantize the (range-clamped) integers the way torch does: (q - zp) * scale in float32.
+    if axis is None:
+        deq = torch.dequantize(torch._make_per_tensor_quantized_tensor(ints.to(q.int_repr().dtype), float(scale[0]), int(zp[0])))
+    else:
+        deq = torch.dequantize(torch._make_per_channel_quantized_tensor(ints.to(q.int_repr().dtype), scale.double(), zp, axis))
+    return {
+        'name': name,
+        'observer': 'MinMaxObserver' if axis is None else 'PerChannelMinMaxObserver',
+        'dtype': dtype,
+        'qscheme': scheme,
+        'bits': bits,
+        'signed': signed,
+        'symmetric': 'symmetric' in scheme,
+        'narrowRange': narrow,
+        'axis': axis,
+        'qmin': lo,
+        'qmax': hi,
+        'shape': list(shape),
+        'x_bits': f32_bits(x.flatten()),
+        'scale_bits': f32_bits(scale),
+        'zero_point': [int(v) for v in zp],
+        'q': [int(v) for v in ints.flatten()],
+        'dequant_bits': f32_bits(deq.flatten()),
+    }
+
+
+def quant_vectors():
+    g = torch.Generator().manual_seed(7)
+    cases = []
+    # (bits, signed, narrow) -> (dtype, qmin, qmax); None range = the dtype's default 8-bit range.
+    ranges = [
+        (8, False, False, 'quint8', None, None),
+        (8, True, False, 'qint8', None, None),
+        (8, True, True, 'qint8', -127, 127),
+        (4, True, False, 'qint8', -8, 7),
+        (4, False, False, 'quint8', 0, 15),
+        (2, True, False, 'qint8', -2, 1),
+        (3, False, False, 'quint8', 0, 7),
+        (16, True, False, 'qint32', -32768, 32767),
+    ]
+    for bits, signed, narrow, dtype, qmin, qmax in ranges:
+        for scheme in SCHEMES:
+            per_channel = scheme.startswith('per_channel')
+            if dtype == 'qint32' and per_channel:
+                continue  # torch has no per-channel qint32 observers
+            kinds = ['normal', 'positive', 'negative', 'skewed', 'zeros'] if not per_channel else ['normal', 'wide', 'skewed']
+            if bits == 8 and signed and not narrow and scheme == 'per_tensor_symmetric':
+                kinds.append('ties')
+            for kind in kinds:
+                if per_channel:
+                    for axis, shape in [(0, (6, 25)), (1, (40, 5)), (0, (4, 3, 3, 2)), (3, (3, 3, 2, 5))]:
+                        if kind == 'wide' and axis != 0:
+                            continue
+                        name = f'{dtype}[{qmin},{qmax}] {scheme} {kind} axis={axis} shape={shape}'
+                        cases.append(quant_case(name, dtype, scheme, qmin, qmax, shape, kind, axis, g, bits, signed, narrow))
+                else:
+                    shape = (300,) if kind != 'ties' else (200,)
+                    name = f'{dtype}[{qmin},{qmax}] {scheme} {kind}'
+                    cases.append(quant_case(name, dtype, scheme, qmin, qmax, shape, kind, None, g, bits, signed, narrow))
+    return {'torch': torch.__version__, 'cases': cases}
+
+
+def main():
+    for fname, data in [('float_vectors.json', float_vectors()), ('quant_vectors.json', quant_vectors())]:
+        path = os.path.join(HERE, fname)
+        with open(path, 'w') as f:
+            json.dump(data, f, separators=(',', ':'))
+            f.write('\n')
+        print('wrote', path, os.path.getsize(path), 'bytes')
+
+
+if __name__ == '__main__':
+    main()

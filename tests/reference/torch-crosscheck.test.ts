@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { float16Bits, bfloat16Bits, roundToFloat16, roundToBFloat16, decodeFloat, FLOAT16, BFLOAT16 } from '../../src/numerics';
+import { computeQParams, quantize, dequantize } from '../../src/quantize';
+import { bitsOf, f32FromBits, loadFloatVectors, loadQuantVectors } from './vectors';
+
+test('float16 and bfloat16 bit patterns equal torch .half() / .bfloat16() exactly (ties, subnormals, overflow, NaN)', () => {
+  const v = loadFloatVectors();
+  const x = f32FromBits(v.input_bits);
+  assert.ok(x.length > 400);
+  assert.deepEqual(Array.from(float16Bits(x)), v.half_bits);
+  // NaN payloads differ between torch's scalar (0x7fc0) and AVX2 (0xffff) paths: any NaN pattern matches a NaN.
+  const isNaN16 = (b: number) => (b & 0x7f80) === 0x7f80 && (b & 0x7f) !== 0;
+  const bf = Array.from(bfloat16Bits(x)).map((b, i) => (isNaN16(b) && isNaN16(v.bfloat16_bits[i]) ? v.bfloat16_bits[i] : b));
+  assert.deepEqual(bf, v.bfloat16_bits);
+  assert.ok(v.bfloat16_bits.some(isNaN16), 'the vectors include a NaN');
+  // The rounded values decode the same patterns.
+  const h = roundToFloat16(x);
+  const hd = decodeFloat(v.half_bits, FLOAT16);
+  const b = roundToBFloat16(x);
+  const bd = decodeFloat(v.bfloat16_bits, BFLOAT16);
+  for (let i = 0; i < x.length; i++) {
+    if (Number.isNaN(hd[i])) assert.ok(Number.isNaN(h[i]));
+    else assert.ok(Object.is(h[i], hd[i]), `half of ${x[i]}: ${h[i]} vs torch ${hd[i]}`);
+    if (Number.isNaN(bd[i])) assert.ok(Number.isNaN(b[i]));
+    else assert.ok(Object.is(b[i], bd[i]), `bfloat16 of ${x[i]}: ${b[i]} vs torch ${bd[i]}`);
+  }
+});
+
+test('computeQParams / quantize / dequantize equal torch observers and quantize_per_tensor/channel exactly', () => {
+  const { cases } = loadQuantVectors();
+  assert.ok(cases.length > 200);
+  let checked = 0;
+  for (const c of cases) {
+    const x = f32FromBits(c.x_bits);
+    const qp = computeQParams(x, c.shape, {
+      bits: c.bits,
+      symmetric: c.symmetric,
+      signed: c.signed,
+      narrowRange: c.narrowRange,
+      ...(c.axis === null ? {} : { axis: c.axis }),
+    });
+    assert.equal(qp.qmin, c.qmin, c.name);
+    assert.equal(qp.qmax, c.qmax, c.name);
+    assert.deepEqual(bitsOf(qp.scale), c.scale_bits, `scale of ${c.name}`);
+    assert.deepEqual(Array.from(qp.zeroPoint), c.zero_point, `zero point of ${c.name}`);
+    const q = quantize(x, c.shape, qp);
+    assert.deepEqual(Array.from(q), c.q, `quantized values of ${c.name}`);
+    assert.deepEqual(bitsOf(dequantize(q, c.shape, qp)), c.dequant_bits, `dequantized values of ${c.name}`);
+    checked++;
+  }
+  assert.equal(checked, cases.length);
+});
