@@ -5,6 +5,12 @@
 import { checkShape, QParams, sliceLayout } from './qparams';
 import { quantizeValue } from './scalar';
 
+/** Validates shape and qparams together and returns the parameter layout (for other quantizers). */
+export function affineCheck(length: number, shape: number[], qp: QParams): ReturnType<typeof sliceLayout> {
+  checkShape(length, shape);
+  return checkQParams(qp, shape);
+}
+
 function checkQParams(qp: QParams, shape: number[]): ReturnType<typeof sliceLayout> {
   if (!qp || !(qp.scale instanceof Float32Array) || !(qp.zeroPoint instanceof Int32Array)) {
     throw new TypeError('qparams must come from computeQParams: { scale: Float32Array, zeroPoint: Int32Array, qmin, qmax }');

@@ -3,3 +3,6 @@ export * from './scalar';
 export * from './qparams';
 export * from './ranges';
 export * from './affine';
+export * from './observers';
+export * from './nonuniform';
+export * from './stochastic';

@@ -74,16 +74,22 @@ export function percentileRange(x: ArrayLike<number>, p = 99.99): Range {
 function klDivergence(p: Float64Array, q: Float64Array): number {
   let ps = 0;
   let qs = 0;
+  let qZeros = 0;
   for (let i = 0; i < p.length; i++) {
     ps += p[i];
     qs += q[i];
+    if (q[i] === 0) qZeros++;
   }
+  if (ps === 0 || qs === 0) return Infinity;
+  // Smooth Q (as MXNet / TensorRT calibrators do) so empty bins of Q under non-empty bins of P cost a
+  // large but finite penalty instead of infinity: zeros get eps, the other bins give that mass back.
+  const eps = 1e-4;
+  const take = qZeros > 0 && qZeros < q.length ? (eps * qZeros) / (q.length - qZeros) : 0;
   let kl = 0;
   for (let i = 0; i < p.length; i++) {
     if (p[i] === 0) continue;
     const pi = p[i] / ps;
-    const qi = q[i] / qs;
-    if (qi === 0) return Infinity;
+    const qi = q[i] === 0 ? eps : Math.max(q[i] / qs - take, eps);
     kl += pi * Math.log(pi / qi);
   }
   return kl;

@@ -5,7 +5,7 @@ Run with Debian's python3 (which has python3-torch):
 
     /usr/bin/python3 tests/reference/generate_quant_vectors.py
 
-It writes tests/reference/quant_vectors.json and tests/reference/float_vectors.json (committed; the tests
+It writes tests/reference/{quant,float,observer}_vectors.json (committed; the tests
 read them without torch). Float32 values are stored as their uint32 bit patterns so nothing is lost.
 """
 import json
@@ -14,7 +14,12 @@ import struct
 
 import numpy as np
 import torch
-from torch.ao.quantization.observer import MinMaxObserver, PerChannelMinMaxObserver
+from torch.ao.quantization.observer import (
+    MinMaxObserver,
+    MovingAverageMinMaxObserver,
+    MovingAveragePerChannelMinMaxObserver,
+    PerChannelMinMaxObserver,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -172,8 +177,41 @@ def quant_vectors():
     return {'torch': torch.__version__, 'cases': cases}
 
 
+def observer_vectors():
+    """Running statistics over several batches: MinMax (running extremes) and moving averages."""
+    g = torch.Generator().manual_seed(11)
+    cases = []
+    specs = [
+        ('MinMaxObserver', None, torch.quint8, torch.per_tensor_affine, 8, False, False),
+        ('MovingAverageMinMaxObserver', None, torch.quint8, torch.per_tensor_affine, 8, False, False),
+        ('MovingAverageMinMaxObserver', None, torch.qint8, torch.per_tensor_symmetric, 8, True, True),
+        ('PerChannelMinMaxObserver', 1, torch.qint8, torch.per_channel_symmetric, 8, True, True),
+        ('MovingAveragePerChannelMinMaxObserver', 1, torch.quint8, torch.per_channel_affine, 8, False, False),
+    ]
+    for name, axis, dtype, scheme, bits, signed, symmetric in specs:
+        kwargs = dict(dtype=dtype, qscheme=scheme)
+        if name.startswith('MovingAverage'):
+            kwargs['averaging_constant'] = 0.1
+        if axis is not None:
+            kwargs['ch_axis'] = axis
+        obs = globals()[name](**kwargs)
+        batches = []
+        for b in range(6):
+            x = (torch.randn(20, 4, generator=g) * (1 + b) + 0.3 * b).float()
+            obs(x)
+            batches.append(f32_bits(x.flatten()))
+        scale, zp = obs.calculate_qparams()
+        cases.append({
+            'observer': name, 'axis': axis, 'bits': bits, 'signed': signed, 'symmetric': symmetric,
+            'averaging_constant': kwargs.get('averaging_constant'), 'shape': [20, 4], 'batches_bits': batches,
+            'min_bits': f32_bits(obs.min_val.flatten()), 'max_bits': f32_bits(obs.max_val.flatten()),
+            'scale_bits': f32_bits(scale.float()), 'zero_point': [int(v) for v in zp],
+        })
+    return {'torch': torch.__version__, 'cases': cases}
+
+
 def main():
-    for fname, data in [('float_vectors.json', float_vectors()), ('quant_vectors.json', quant_vectors())]:
+    for fname, data in [('float_vectors.json', float_vectors()), ('quant_vectors.json', quant_vectors()), ('observer_vectors.json', observer_vectors())]:
         path = os.path.join(HERE, fname)
         with open(path, 'w') as f:
             json.dump(data, f, separators=(',', ':'))

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { float16Bits, bfloat16Bits, roundToFloat16, roundToBFloat16, decodeFloat, FLOAT16, BFLOAT16 } from '../../src/numerics';
-import { computeQParams, quantize, dequantize } from '../../src/quantize';
-import { bitsOf, f32FromBits, loadFloatVectors, loadQuantVectors } from './vectors';
+import { computeQParams, quantize, dequantize, MinMaxObserver, MovingAverageMinMaxObserver } from '../../src/quantize';
+import { bitsOf, f32FromBits, loadFloatVectors, loadObserverVectors, loadQuantVectors } from './vectors';
 
 test('float16 and bfloat16 bit patterns equal torch .half() / .bfloat16() exactly (ties, subnormals, overflow, NaN)', () => {
   const v = loadFloatVectors();
@@ -50,4 +50,19 @@ test('computeQParams / quantize / dequantize equal torch observers and quantize_
     checked++;
   }
   assert.equal(checked, cases.length);
+});
+
+test('running and moving-average observers equal torch over several batches', () => {
+  const { cases } = loadObserverVectors();
+  assert.equal(cases.length, 5);
+  for (const c of cases) {
+    const opts = { bits: c.bits, symmetric: c.symmetric, signed: c.signed, ...(c.axis === null ? {} : { axis: c.axis }) };
+    const obs = c.observer.startsWith('MovingAverage') ? new MovingAverageMinMaxObserver(opts, c.averaging_constant!) : new MinMaxObserver(opts);
+    for (const b of c.batches_bits) obs.observe(f32FromBits(b), c.shape);
+    assert.deepEqual(bitsOf(obs.min!), c.min_bits, `${c.observer} min`);
+    assert.deepEqual(bitsOf(obs.max!), c.max_bits, `${c.observer} max`);
+    const qp = obs.qparams();
+    assert.deepEqual(bitsOf(qp.scale), c.scale_bits, `${c.observer} scale`);
+    assert.deepEqual(Array.from(qp.zeroPoint), c.zero_point, `${c.observer} zero point`);
+  }
 });

@@ -37,3 +37,22 @@ export function loadQuantVectors(): { torch: string; cases: QuantCase[] } {
 export function loadFloatVectors(): { torch: string; input_bits: number[]; half_bits: number[]; bfloat16_bits: number[] } {
   return JSON.parse(fs.readFileSync(path.join(__dirname, 'float_vectors.json'), 'utf8'));
 }
+
+export interface ObserverCase {
+  observer: string;
+  axis: number | null;
+  bits: number;
+  signed: boolean;
+  symmetric: boolean;
+  averaging_constant: number | null;
+  shape: number[];
+  batches_bits: number[][];
+  min_bits: number[];
+  max_bits: number[];
+  scale_bits: number[];
+  zero_point: number[];
+}
+
+export function loadObserverVectors(): { torch: string; cases: ObserverCase[] } {
+  return JSON.parse(fs.readFileSync(path.join(__dirname, 'observer_vectors.json'), 'utf8'));
+}
