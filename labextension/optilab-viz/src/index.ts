@@ -1,0 +1,195 @@
+/**
+ * The optilab visualizers for JupyterLab 4: MIME renderers for the sparsity and quantization payloads.
+ * Figures come from optilab's pure viz functions (the same ones the course site uses) and are drawn with
+ * plotly.js, loaded on first use. Theme-aware (follows the lab's light/dark theme live); a malformed payload,
+ * or one newer than this renderer, shows a readable error box.
+ */
+import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import { Widget } from '@lumino/widgets';
+import { QUANTIZATION_MIME, SPARSITY_MIME, type QuantizationPayload, type SparsityPayload } from '../../../src/viz/payloads';
+import { validatePayload } from '../../../src/viz/validate';
+import { maskHeatmapFigure, sparsityFigures } from '../../../src/viz/sparsity';
+import { activationRangeFigure, errorHistogramFigure, quantizationFigures, quantTable } from '../../../src/viz/quantization';
+import { escapeHtml, sparsityTable, tableHtml } from '../../../src/viz/summary';
+import type { FigureSpec, NamedFigure } from '../../../src/viz/figure';
+import type { ThemeName } from '../../../src/viz/theme';
+import { STYLE } from './style';
+
+type Plotly = typeof import('plotly.js-cartesian-dist-min').default;
+let plotlyPromise: Promise<Plotly> | undefined;
+function loadPlotly(): Promise<Plotly> {
+  plotlyPromise ??= import('plotly.js-cartesian-dist-min').then((m) => ((m as unknown as { default?: Plotly }).default ?? (m as unknown as Plotly)));
+  return plotlyPromise;
+}
+
+function currentTheme(): ThemeName {
+  return document.body.dataset.jpThemeLight === 'false' ? 'dark' : 'light';
+}
+
+function injectStyle(): void {
+  if (document.getElementById('optilab-viz-style')) return;
+  const el = document.createElement('style');
+  el.id = 'optilab-viz-style';
+  el.textContent = STYLE;
+  document.head.appendChild(el);
+}
+
+const PLOT_CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ['lasso2d', 'select2d'] };
+
+/** Renders one optilab payload into a widget. */
+export class OptilabRenderer extends Widget implements IRenderMime.IRenderer {
+  private figures: { id: string; el: HTMLElement }[] = [];
+  private payload: SparsityPayload | QuantizationPayload | undefined;
+  private layer = 0;
+  private observer: MutationObserver | undefined;
+
+  constructor(private readonly options: IRenderMime.IRendererOptions) {
+    super();
+    this.addClass('optilab-viz');
+  }
+
+  async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    const t0 = performance.now();
+    injectStyle();
+    const mime = this.options.mimeType;
+    const kind = mime === SPARSITY_MIME ? 'sparsity' : 'quantization';
+    this.node.dataset.optilabKind = kind;
+    const result = validatePayload(mime, model.data[mime]);
+    if (!result.ok) {
+      this.showError(kind, result.errors);
+      return;
+    }
+    try {
+      this.payload = result.payload;
+      this.layer = 0;
+      this.buildDom(kind);
+      const plotly = await loadPlotly();
+      await this.whenConnected();
+      await this.plotAll(plotly);
+      this.node.dataset.renderMs = (performance.now() - t0).toFixed(1);
+      this.node.dataset.optilabStatus = 'rendered';
+      this.watchTheme(plotly);
+    } catch (e) {
+      this.showError(kind, [`could not draw the figures: ${(e as Error).message ?? String(e)}`]);
+    }
+  }
+
+  private showError(kind: string, errors: string[]): void {
+    const items = errors.map((e) => `<li>${escapeHtml(e)}</li>`).join('');
+    this.node.innerHTML = `<div class="optilab-error" role="alert"><strong>Cannot draw this optilab ${kind} payload</strong>` +
+      `<ul>${items}</ul><p>The payload is shown as received in the cell's plain-text output.</p></div>`;
+    this.node.dataset.optilabStatus = 'error';
+  }
+
+  private buildDom(kind: 'sparsity' | 'quantization'): void {
+    const p = this.payload!;
+    const title = `${kind === 'sparsity' ? 'Sparsity' : 'Quantization'}${p.model ? ` · ${p.model}` : ''}${p.title ? ` · ${p.title}` : ''}`;
+    const options = p.layers.map((l, i) => `<option value="${i}">${escapeHtml(l.name)}</option>`).join('');
+    const table = kind === 'sparsity' ? tableHtml(sparsityTable(p as SparsityPayload)) : tableHtml(quantTable(p as QuantizationPayload));
+    this.node.innerHTML =
+      `<div class="optilab-viz-header"><span class="optilab-viz-title">${escapeHtml(title)}</span>` +
+      `<label class="optilab-viz-layer">layer <select class="optilab-layer-select">${options}</select></label></div>` +
+      `<div class="optilab-viz-figures"></div>` +
+      `<details class="optilab-viz-table"${kind === 'quantization' ? ' open' : ''}><summary>${kind === 'sparsity' ? 'Per-layer table' : 'MSE / SQNR table'}</summary>${table}</details>`;
+    const select = this.node.querySelector('select') as HTMLSelectElement;
+    select.addEventListener('change', () => {
+      this.layer = Number(select.value);
+      void loadPlotly().then((plotly) => this.plotLayer(plotly));
+    });
+    this.figures = [];
+  }
+
+  private namedFigures(theme: ThemeName): NamedFigure[] {
+    const p = this.payload!;
+    return this.node.dataset.optilabKind === 'sparsity'
+      ? sparsityFigures(p as SparsityPayload, { theme, layer: this.layer })
+      : quantizationFigures(p as QuantizationPayload, { theme, layer: this.layer });
+  }
+
+  private async plotAll(plotly: Plotly): Promise<void> {
+    const host = this.node.querySelector('.optilab-viz-figures') as HTMLElement;
+    for (const f of this.figures) plotly.purge(f.el);
+    host.innerHTML = '';
+    this.figures = [];
+    for (const f of this.namedFigures(currentTheme())) {
+      const el = document.createElement('div');
+      el.className = 'optilab-figure';
+      el.dataset.figureId = f.id;
+      host.appendChild(el);
+      this.figures.push({ id: f.id, el });
+      await plotly.newPlot(el, f.figure.data, sized(f.figure), PLOT_CONFIG);
+    }
+  }
+
+  /** Redraws the figures that depend on the selected layer. */
+  private async plotLayer(plotly: Plotly): Promise<void> {
+    const p = this.payload!;
+    const theme = currentTheme();
+    const redraw: Record<string, FigureSpec | undefined> = this.node.dataset.optilabKind === 'sparsity'
+      ? { 'sparsity-mask': maskHeatmapFigure(p as SparsityPayload, this.layer, { theme }) }
+      : {
+          'quant-error': errorHistogramFigure(p as QuantizationPayload, this.layer, { theme }),
+          'quant-activation': activationRangeFigure(p as QuantizationPayload, this.layer, { theme }),
+        };
+    for (const f of this.figures) {
+      const spec = redraw[f.id];
+      if (spec) await plotly.react(f.el, spec.data, sized(spec), PLOT_CONFIG);
+    }
+  }
+
+  private watchTheme(plotly: Plotly): void {
+    if (this.observer) return;
+    let last = currentTheme();
+    this.observer = new MutationObserver(() => {
+      const now = currentTheme();
+      if (now === last) return;
+      last = now;
+      const figs = new Map(this.namedFigures(now).map((f) => [f.id, f.figure]));
+      for (const f of this.figures) {
+        const spec = figs.get(f.id);
+        if (spec) void plotly.react(f.el, spec.data, sized(spec), PLOT_CONFIG);
+      }
+    });
+    this.observer.observe(document.body, { attributes: true, attributeFilter: ['data-jp-theme-light'] });
+  }
+
+  /** Resolves once the node is in the document (plotly measures text there), or after 3 s. */
+  private whenConnected(): Promise<void> {
+    return new Promise((resolve) => {
+      const start = performance.now();
+      const check = () => (this.node.isConnected || performance.now() - start > 3000 ? resolve() : requestAnimationFrame(check));
+      check();
+    });
+  }
+
+  protected override onResize(): void {
+    void loadPlotly().then((plotly) => this.figures.forEach((f) => f.el.isConnected && plotly.Plots.resize(f.el)));
+  }
+
+  override dispose(): void {
+    this.observer?.disconnect();
+    if (plotlyPromise) void plotlyPromise.then((plotly) => this.figures.forEach((f) => plotly.purge(f.el)));
+    super.dispose();
+  }
+}
+
+function sized(f: FigureSpec): Record<string, unknown> {
+  return { height: 360, ...f.layout, autosize: true };
+}
+
+/** The renderer factory for both optilab MIME types. */
+export const rendererFactory: IRenderMime.IRendererFactory = {
+  safe: true,
+  mimeTypes: [SPARSITY_MIME, QUANTIZATION_MIME],
+  defaultRank: 50,
+  createRenderer: (options) => new OptilabRenderer(options),
+};
+
+const extension: IRenderMime.IExtension = {
+  id: '@optilab/jupyterlab-viz:renderers',
+  rendererFactory,
+  rank: 50,
+  dataType: 'json',
+};
+
+export default extension;

@@ -1,0 +1,150 @@
+import { spawn, type ChildProcess } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as readline from 'readline';
+import { Command, parseArgs, positiveInt, UsageError } from '../command';
+import { jupyterEnv, repoRoot } from '../paths';
+
+const usage = `usage: optilab lab [--port N] [--no-browser] [--notebook-dir <dir>] [--verbose]
+       optilab lab install-extension --prefix <dir>
+
+Starts the course lab (JupyterLab 4 with the TypeScript kernel and the optilab visualizers) on 127.0.0.1,
+serving the course notebooks (notebooks/), and prints its address. Ctrl-C (or SIGTERM) stops it cleanly,
+running kernels included. The server log goes to .jupyter/lab/server.log (--verbose also prints it).
+
+  --port N            port to listen on (default 8888; the next free port if taken)
+  --no-browser        do not open a web browser
+  --notebook-dir DIR  serve DIR instead of notebooks/ (it must resolve @types/node, e.g. inside the checkout)
+
+install-extension copies the prebuilt optilab visualizer extension into <dir>/share/jupyter/labextensions,
+where any JupyterLab 4 whose data path includes <dir>/share/jupyter finds it (e.g. --prefix "$(python3 -c
+'import sys; print(sys.prefix)')" for a pip-installed JupyterLab). Build it first with scripts/setup.sh.`;
+
+const EXT_NAME = '@optilab/jupyterlab-viz';
+
+/** Where the lab build lives in a checkout. */
+export function labPaths(root = repoRoot()) {
+  const lab = path.join(root, 'labextension');
+  return {
+    root,
+    server: path.join(lab, 'app', 'server.py'),
+    bundle: path.join(lab, 'build', 'lab', 'static', 'bundle.js'),
+    extension: path.join(lab, 'build', 'labextensions', ...EXT_NAME.split('/')),
+    state: path.join(root, '.jupyter', 'lab'),
+    kernel: path.join(root, '.jupyter', 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json'),
+  };
+}
+
+/**
+ * Copies the prebuilt extension into `<prefix>/share/jupyter/labextensions/@optilab/jupyterlab-viz`
+ * (replacing an older copy). Returns the destination.
+ *
+ * @example
+ * installExtension('/opt/conda'); // '/opt/conda/share/jupyter/labextensions/@optilab/jupyterlab-viz'
+ */
+export function installExtension(prefix: string, root = repoRoot()): string {
+  const { extension } = labPaths(root);
+  if (!fs.existsSync(path.join(extension, 'package.json'))) {
+    throw new Error(`the extension is not built (${extension} is missing): run \`bash scripts/setup.sh\` first`);
+  }
+  const dest = path.join(path.resolve(prefix), 'share', 'jupyter', 'labextensions', ...EXT_NAME.split('/'));
+  fs.rmSync(dest, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  fs.cpSync(extension, dest, { recursive: true });
+  return dest;
+}
+
+/** The ServerApp arguments of a lab on 127.0.0.1 serving `notebookDir` with only the tslab kernel. */
+export function serverArgs(opts: { port: number; token: string; notebookDir: string; openBrowser: boolean }): string[] {
+  const args = [
+    '--ServerApp.ip=127.0.0.1',
+    `--ServerApp.port=${opts.port}`,
+    `--ServerApp.token=${opts.token}`,
+    `--ServerApp.root_dir=${opts.notebookDir}`,
+    `--ServerApp.open_browser=${opts.openBrowser ? 'True' : 'False'}`,
+    '--KernelSpecManager.allowed_kernelspecs=tslab',
+    '--MappingKernelManager.default_kernel_name=tslab',
+  ];
+  if (process.getuid?.() === 0) args.push('--ServerApp.allow_root=True');
+  return args;
+}
+
+function stopOnSignals(child: ChildProcess): () => void {
+  let stopping = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`\noptilab lab: ${sig}, stopping the lab and its kernels...`);
+    if (child.exitCode === null) child.kill('SIGTERM');
+    setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 15000).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+async function startLab(args: string[]): Promise<number> {
+  const { flags, positionals } = parseArgs(args, { port: 'int', 'no-browser': 'boolean', 'notebook-dir': 'string', verbose: 'boolean' });
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const port = positiveInt('port', flags.port) ?? 8888;
+  if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
+  const p = labPaths();
+  const notebookDir = path.resolve(String(flags['notebook-dir'] ?? path.join(p.root, 'notebooks')));
+  if (!fs.statSync(notebookDir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--notebook-dir ${notebookDir} is not a folder`);
+  for (const [what, file] of [['the lab app', p.bundle], ['the visualizer extension', path.join(p.extension, 'package.json')], ['the tslab kernel', p.kernel]]) {
+    if (!fs.existsSync(file)) throw new Error(`${what} is not set up in this checkout (${file} is missing): run \`bash scripts/setup.sh\``);
+  }
+  installExtension(path.join(p.root, '.jupyter'), p.root);
+  fs.mkdirSync(p.state, { recursive: true });
+
+  const token = process.env.OPTILAB_LAB_TOKEN || crypto.randomBytes(24).toString('hex');
+  const env = { ...jupyterEnv(p.root), OPTILAB_LAB_STATE: p.state };
+  const logPath = path.join(p.state, 'server.log');
+  const log = fs.createWriteStream(logPath);
+  const child = spawn('/usr/bin/python3', [p.server, ...serverArgs({ port, token, notebookDir, openBrowser: !flags['no-browser'] })], {
+    env,
+    cwd: notebookDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const release = stopOnSignals(child);
+  let announced = false;
+  const onLine = (line: string) => {
+    log.write(line + '\n');
+    if (flags.verbose || /^\[(W|E|C) /.test(line)) console.error(line);
+    const m = !announced && /http:\/\/127\.0\.0\.1:(\d+)\/lab/.exec(line);
+    if (m) {
+      announced = true;
+      console.log(`optilab lab: http://127.0.0.1:${m[1]}/lab?token=${token}`);
+      console.log(`serving ${notebookDir} (log: ${path.relative(process.cwd(), logPath) || logPath}); Ctrl-C stops the lab and its kernels`);
+    }
+  };
+  readline.createInterface({ input: child.stdout! }).on('line', onLine);
+  readline.createInterface({ input: child.stderr! }).on('line', onLine);
+  const code = await new Promise<number>((resolve) => child.on('exit', (c, sig) => resolve(c ?? (sig ? 0 : 1))));
+  release();
+  log.end();
+  if (!announced) console.error(`optilab lab: the server stopped before it was ready (exit ${code}); see ${logPath}`);
+  else console.log('optilab lab: stopped');
+  return announced ? 0 : code || 1;
+}
+
+export const command: Command = {
+  name: 'lab',
+  summary: 'start the course lab (JupyterLab 4 + TypeScript kernel + visualizers) on 127.0.0.1',
+  usage,
+  async run(args) {
+    if (args[0] === 'install-extension') {
+      const { flags, positionals } = parseArgs(args.slice(1), { prefix: 'string' });
+      if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+      if (!flags.prefix) throw new UsageError('install-extension needs --prefix <dir>');
+      const dest = installExtension(String(flags.prefix));
+      console.log(`installed ${EXT_NAME} into ${dest}`);
+      return 0;
+    }
+    return startLab(args);
+  },
+};
