@@ -7,6 +7,7 @@ export * from './backend';
 export * from './data/files';
 export * from './models/files';
 export * from './train/cache';
+export * from './train/parallel';
 export * from './show';
 export * from './onnx';
 export * from './grader';

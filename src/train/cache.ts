@@ -12,6 +12,7 @@ import { DatasetName, loadDataset } from '../data/files';
 import { createModel, ZooName } from '../models/zoo';
 import { loadModel, readMetrics, saveModel } from '../models/files';
 import { evaluate, Evaluation, EpochRecord, Schedule, train, TrainProgress } from './train';
+import { trainParallel } from './parallel';
 
 export interface TrainConfig {
   model: ZooName;
@@ -25,10 +26,12 @@ export interface TrainConfig {
   limit?: number;
   /** Evaluate on the first `testLimit` test images only. */
   testLimit?: number;
+  /** Data-parallel worker threads (see trainParallel); omitted or 1 = the single-thread trainer. */
+  workers?: number;
 }
 
 export interface TrainedMetrics {
-  config: Required<Omit<TrainConfig, 'limit' | 'testLimit'>> & Pick<TrainConfig, 'limit' | 'testLimit'>;
+  config: Required<Omit<TrainConfig, 'limit' | 'testLimit' | 'workers'>> & Pick<TrainConfig, 'limit' | 'testLimit' | 'workers'>;
   hash: string;
   backend: string;
   trainSeconds: number;
@@ -66,6 +69,8 @@ export function normalizeConfig(c: TrainConfig): TrainedMetrics['config'] {
   };
   if (c.limit !== undefined) out.limit = c.limit;
   if (c.testLimit !== undefined) out.testLimit = c.testLimit;
+  // More workers sum gradients in another order (same math, other float rounding): a different model.
+  if (c.workers !== undefined && c.workers > 1) out.workers = c.workers;
   return out;
 }
 
@@ -83,7 +88,8 @@ export async function trainAndSave(config: TrainConfig, dir: string, onProgress?
   const trainData = loadDataset(c.dataset, { split: 'train', limit: c.limit });
   const testData = loadDataset(c.dataset, { split: 'test', limit: c.testLimit });
   const model = createModel(c.model, { seed: c.seed });
-  const result = await train(model, trainData, { ...c, onProgress });
+  const options = { epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate, schedule: c.schedule, seed: c.seed, onProgress };
+  const result = c.workers && c.workers > 1 ? await trainParallel(model, trainData, { ...options, workers: c.workers }) : await train(model, trainData, options);
   const { predictions: _unused, ...test } = await evaluate(model, testData);
   const metrics: TrainedMetrics = {
     config: c,

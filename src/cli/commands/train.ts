@@ -18,7 +18,8 @@ options:
   --learning-rate <x>     Adam peak learning rate, cosine-decayed; default 0.002
   --limit <n>             train on the first n training images
   --seed <s>              default 0
-  --dataset <name>        mnist | fashion-mnist (default mnist)`;
+  --dataset <name>        mnist | fashion-mnist (default mnist)
+  --workers <n>           data-parallel worker threads (default 1)`;
 
 export const command: Command = {
   name: 'train',
@@ -26,7 +27,7 @@ export const command: Command = {
   usage,
   async run(args) {
     const { flags, positionals } = parseArgs(args, {
-      model: 'string', out: 'string', epochs: 'int', 'batch-size': 'int', 'learning-rate': 'number', limit: 'int', seed: 'int', dataset: 'string',
+      model: 'string', out: 'string', epochs: 'int', 'batch-size': 'int', 'learning-rate': 'number', limit: 'int', seed: 'int', dataset: 'string', workers: 'int',
     });
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     if (!flags.model) throw new UsageError('--model is required');
@@ -42,9 +43,10 @@ export const command: Command = {
       learningRate: lr ?? 2e-3,
       seed: (flags.seed as number | undefined) ?? 0,
       limit: positiveInt('limit', flags.limit),
+      workers: positiveInt('workers', flags.workers),
     };
     const backend = await initBackend();
-    console.log(`training ${model} on ${config.dataset} (${config.limit ?? 'all'} images, ${config.epochs} epochs, batch ${config.batchSize}, seed ${config.seed}) on ${backend}`);
+    console.log(`training ${model} on ${config.dataset} (${config.limit ?? 'all'} images, ${config.epochs} epochs, batch ${config.batchSize}, seed ${config.seed}) on ${backend}${config.workers && config.workers > 1 ? ` with ${config.workers} workers` : ''}`);
     const progress = createProgress(`train ${model}`);
     const { metrics } = await trainAndSave(config, String(flags.out), (p) =>
       progress.update(p.fraction, `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} ${p.imagesPerSecond.toFixed(0)} img/s`),
