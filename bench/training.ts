@@ -12,6 +12,7 @@ import { loadMnist } from '../src/data/files';
 import { imagesTensor, subset } from '../src/data/dataset';
 import { createModel, ZooName } from '../src/models/zoo';
 import { train } from '../src/train/train';
+import { trainParallel } from '../src/train/parallel';
 import type { BenchReport } from './harness';
 
 const PYTHON = '/usr/bin/python3';
@@ -28,14 +29,15 @@ function pytorchAvailable(): boolean {
   return fs.existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 }
 
-async function measureTfjs(name: ZooName, seconds: number) {
+async function measureTfjs(name: ZooName, seconds: number, workers: number) {
   const data = loadMnist({ split: 'train', limit: 64 * 400 });
   const model = createModel(name, { seed: 0 });
-  await train(model, subset(data, 64 * 3), { epochs: 1, batchSize: 64 }); // warm-up: kernels compiled, memory grown
+  const fit = (d: typeof data) => (workers > 1 ? trainParallel(model, d, { epochs: 1, batchSize: 64, workers }) : train(model, d, { epochs: 1, batchSize: 64 }));
+  await fit(subset(data, 64 * 3)); // warm-up: kernels compiled, memory grown
   // Estimate a step count that fills `seconds`, then time one epoch over exactly that many batches.
-  const probe = await train(model, subset(data, 64 * 5), { epochs: 1, batchSize: 64 });
+  const probe = await fit(subset(data, 64 * 5));
   const steps = Math.max(5, Math.min(400, Math.round((seconds * probe.imagesPerSecond) / 64)));
-  const timed = await train(model, subset(data, 64 * steps), { epochs: 1, batchSize: 64 });
+  const timed = await fit(subset(data, 64 * steps));
   const batch = imagesTensor(data, 0, 256);
   tf.tidy(() => model.predict(batch));
   let n = 0;
@@ -53,30 +55,40 @@ async function measureTfjs(name: ZooName, seconds: number) {
 
 export async function run(args: string[]): Promise<BenchReport> {
   const quick = process.env.OPTILAB_QUICK === '1';
-  const models = (args.length ? args : ['lenet5', 'mnistCnn', 'cnnSmall']) as ZooName[];
+  const workerArg = args.find((a) => a.startsWith('--workers='));
+  const models = args.filter((a) => !a.startsWith('--')) as ZooName[];
+  if (!models.length) models.push('lenet5', 'mnistCnn', 'cnnSmall');
   const seconds = quick ? 2 : 10;
   const backend = await initBackend();
-  // tfjs-wasm runs single-threaded in Node; tfjs-node uses its own thread pool (all cores).
-  const threads = backend === 'tensorflow' ? (await import('os')).cpus().length : 1;
+  const cores = (await import('os')).cpus().length;
+  // tfjs-wasm runs single-threaded in Node, so each extra core is used by one more data-parallel worker;
+  // tfjs-node uses its own thread pool (all cores) in one process.
+  const settings: { threads: number; workers: number }[] =
+    backend === 'tensorflow' ? [{ threads: cores, workers: 1 }] : [{ threads: 1, workers: 1 }];
+  const extraWorkers = workerArg ? Number(workerArg.split('=')[1]) : cores;
+  if (backend !== 'tensorflow' && extraWorkers > 1) settings.push({ threads: extraWorkers, workers: extraWorkers });
   const torch = pytorchAvailable();
   const torchResults = new Map<string, PytorchResult>();
   if (torch) {
-    const r = spawnSync(PYTHON, [path.join(__dirname, 'pytorch_training.py'), String(threads), String(seconds), ...models], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`the PyTorch reference failed: ${r.stderr}`);
-    for (const line of r.stdout.trim().split('\n')) {
-      const p = JSON.parse(line) as PytorchResult;
-      torchResults.set(p.model, p);
+    for (const { threads } of settings) {
+      const r = spawnSync(PYTHON, [path.join(__dirname, 'pytorch_training.py'), String(threads), String(seconds), ...models], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`the PyTorch reference failed: ${r.stderr}`);
+      for (const line of r.stdout.trim().split('\n')) {
+        const p = JSON.parse(line) as PytorchResult;
+        torchResults.set(`${p.model}/${p.threads}`, p);
+      }
     }
   }
   const rows = [];
-  for (const model of models) {
-    process.stderr.write(`measuring ${model} on ${backend}...\n`);
-    const ours = await measureTfjs(model, seconds);
-    const pt = torchResults.get(model) ?? null;
+  for (const model of models) for (const { threads, workers } of settings) {
+    process.stderr.write(`measuring ${model} on ${backend} (${workers} worker${workers > 1 ? 's' : ''})...\n`);
+    const ours = await measureTfjs(model, seconds, workers);
+    const pt = torchResults.get(`${model}/${threads}`) ?? null;
     rows.push({
       model,
       backend,
       threads,
+      workers,
       trainImgPerSec: ours.trainImgPerSec,
       inferImgPerSec: ours.inferImgPerSec,
       pytorch: pt ? { trainImgPerSec: pt.trainImgPerSec, inferImgPerSec: pt.inferImgPerSec, threads: pt.threads, version: pt.torch } : null,
@@ -90,6 +102,7 @@ export async function run(args: string[]): Promise<BenchReport> {
       ['model', (r) => (r as Row).model],
       ['backend', (r) => (r as Row).backend],
       ['threads', (r) => (r as Row).threads],
+      ['workers', (r) => (r as Row).workers],
       ['train img/s', (r) => (r as Row).trainImgPerSec],
       ['pytorch train', (r) => (r as Row).pytorch?.trainImgPerSec],
       ['train ratio', (r) => (r as Row).ratioVsPytorch?.train],
@@ -98,8 +111,9 @@ export async function run(args: string[]): Promise<BenchReport> {
       ['infer ratio', (r) => (r as Row).ratioVsPytorch?.infer],
     ],
     notes: [
-      `training: batch 64, Adam, softmax cross-entropy; inference: batch 256; ${seconds} s per measurement`,
-      torch ? `PyTorch measured in the same run with torch.set_num_threads(${threads})` : 'PyTorch (Debian python3-torch) not installed: no reference column',
+      `training: batch 64, Adam, softmax cross-entropy; inference: batch 256 (one thread, not data-parallel); ${seconds} s per measurement`,
+      `workers > 1: data-parallel training (trainParallel) against PyTorch with the same number of threads`,
+      torch ? 'PyTorch (Debian python3-torch) measured in the same run, torch.set_num_threads(threads)' : 'PyTorch (Debian python3-torch) not installed: no reference column',
     ],
   };
 }
