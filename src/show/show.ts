@@ -1,10 +1,11 @@
 /**
  * `show.sparsity(payload)` and `show.quantization(payload)`: draw the optilab visualizers from a tslab
  * notebook cell. The lab extension renders the custom MIME type; plain Jupyter and GitHub show the
- * text/html table. Returns the bundle it displayed.
+ * text/html table. They return nothing, so a `show.*` call as a cell's last line does not also print the
+ * payload (build a bundle without showing it with sparsityBundle / quantizationBundle).
  */
 import type { QuantizationPayload, SparsityPayload } from '../viz/payloads';
-import { quantizationBundle, sparsityBundle, type MimeBundle } from './bundle';
+import { quantizationBundle, sparsityBundle } from './bundle';
 import { tslabSink, type DisplaySink } from './emit';
 
 export interface ShowOptions {
@@ -22,15 +23,11 @@ export interface ShowOptions {
  */
 export const show = {
   /** Displays a sparsity payload (invalid payloads display as an error box). */
-  sparsity(payload: SparsityPayload, opts: ShowOptions = {}): MimeBundle {
-    const bundle = sparsityBundle(payload);
-    (opts.sink ?? tslabSink)(bundle);
-    return bundle;
+  sparsity(payload: SparsityPayload, opts: ShowOptions = {}): void {
+    (opts.sink ?? tslabSink)(sparsityBundle(payload));
   },
   /** Displays a quantization payload (invalid payloads display as an error box). */
-  quantization(payload: QuantizationPayload, opts: ShowOptions = {}): MimeBundle {
-    const bundle = quantizationBundle(payload);
-    (opts.sink ?? tslabSink)(bundle);
-    return bundle;
+  quantization(payload: QuantizationPayload, opts: ShowOptions = {}): void {
+    (opts.sink ?? tslabSink)(quantizationBundle(payload));
   },
 };

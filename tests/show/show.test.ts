@@ -22,14 +22,14 @@ test('an invalid payload still makes a bundle whose fallbacks list the problems'
   assert.match(String(b['text/html']), /class="optilab-error"/);
 });
 
-test('show.* send exactly one bundle to the sink and return it', () => {
+test('show.* send exactly one bundle of the right kind to the sink and return nothing', () => {
   const seen: MimeBundle[] = [];
   const sink = (b: MimeBundle) => seen.push(b);
-  const a = show.sparsity(sampleSparsity(), { sink });
-  const b = show.quantization(sampleQuantization(), { sink });
+  assert.equal(show.sparsity(sampleSparsity(), { sink }), undefined);
+  assert.equal(show.quantization(sampleQuantization(), { sink }), undefined);
   assert.equal(seen.length, 2);
-  assert.equal(seen[0], a);
-  assert.equal(seen[1], b);
+  assert.ok(seen[0][SPARSITY_MIME]);
+  assert.ok(seen[1][QUANTIZATION_MIME]);
 });
 
 test('outside a tslab kernel the default sink prints the text summary', () => {
