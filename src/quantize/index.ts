@@ -6,3 +6,5 @@ export * from './affine';
 export * from './observers';
 export * from './nonuniform';
 export * from './stochastic';
+export * from './model';
+export * from './integer';

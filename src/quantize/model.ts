@@ -1,0 +1,334 @@
+/**
+ * Post-training quantization of sequential tfjs-layers models (the zoo): per-layer weight quantization,
+ * activation calibration on a representative set, and the simulated ("fake-quant") forward pass in float
+ * that every other path (integer-only inference, QAT, sensitivity) is compared against.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { Dataset, imagesTensor } from '../data/dataset';
+import { fakeQuantize, quantize } from './affine';
+import { SampleObserver } from './observers';
+import { computeQParams, QParams } from './qparams';
+import { RangeMethod } from './ranges';
+
+/** What a layer of a supported sequential model does. */
+export type LayerKind = 'rescaling' | 'conv2d' | 'dense' | 'maxpool' | 'flatten';
+
+/** Plain description of one layer (weights copied out of tfjs). */
+export interface LayerInfo {
+  name: string;
+  kind: LayerKind;
+  activation?: 'relu' | 'linear';
+  /** conv2d: [kh, kw, cin, cout]; dense: [in, out]. */
+  kernelShape?: number[];
+  kernel?: Float32Array;
+  bias?: Float32Array;
+  strides?: [number, number];
+  padding?: 'same' | 'valid';
+  poolSize?: [number, number];
+  /** rescaling: y = x * scale + offset. */
+  scale?: number;
+  offset?: number;
+}
+
+const CLASS_KIND: Record<string, LayerKind> = {
+  Rescaling: 'rescaling',
+  Conv2D: 'conv2d',
+  Dense: 'dense',
+  MaxPooling2D: 'maxpool',
+  Flatten: 'flatten',
+};
+
+function pair(v: unknown, fallback: number): [number, number] {
+  if (Array.isArray(v)) return [Number(v[0]), Number(v[1] ?? v[0])];
+  if (typeof v === 'number') return [v, v];
+  return [fallback, fallback];
+}
+
+/**
+ * Describes the layers of a sequential model built from Rescaling, Conv2D, Dense, MaxPooling2D and Flatten
+ * layers with ReLU or linear activations (all zoo models), copying their weights.
+ *
+ * @example
+ * const layers = describeModel(lenet5()); // [{ name: 'normalize', kind: 'rescaling', ... }, { name: 'conv1', ... }, ...]
+ */
+export function describeModel(model: tfl.LayersModel): LayerInfo[] {
+  return model.layers.map((layer) => {
+    const cls = layer.getClassName();
+    const kind = CLASS_KIND[cls];
+    if (!kind) {
+      throw new Error(`layer '${layer.name}' is a ${cls}; quantization supports ${Object.keys(CLASS_KIND).join(', ')} layers (the zoo models)`);
+    }
+    const cfg = layer.getConfig() as Record<string, unknown>;
+    const info: LayerInfo = { name: layer.name, kind };
+    if (kind === 'conv2d' || kind === 'dense') {
+      const act = String(cfg.activation ?? 'linear');
+      if (act !== 'relu' && act !== 'linear') throw new Error(`layer '${layer.name}' uses activation '${act}'; only relu and linear are supported`);
+      info.activation = act;
+      const w = layer.getWeights();
+      info.kernelShape = w[0].shape.slice();
+      info.kernel = w[0].dataSync() as Float32Array;
+      info.bias = w.length > 1 ? (w[1].dataSync() as Float32Array) : new Float32Array(w[0].shape[w[0].shape.length - 1]);
+      if (kind === 'conv2d') {
+        info.strides = pair(cfg.strides, 1);
+        info.padding = cfg.padding === 'same' ? 'same' : 'valid';
+        const dil = pair(cfg.dilationRate ?? cfg.dilation_rate, 1);
+        if (dil[0] !== 1 || dil[1] !== 1) throw new Error(`layer '${layer.name}': dilated convolutions are not supported`);
+        if (cfg.dataFormat === 'channelsFirst') throw new Error(`layer '${layer.name}': channelsFirst is not supported`);
+      }
+    } else if (kind === 'maxpool') {
+      info.poolSize = pair(cfg.poolSize, 2);
+      info.strides = pair(cfg.strides ?? cfg.poolSize, 2);
+      info.padding = cfg.padding === 'same' ? 'same' : 'valid';
+    } else if (kind === 'rescaling') {
+      info.scale = Number(cfg.scale);
+      info.offset = Number(cfg.offset ?? 0);
+    }
+    return info;
+  });
+}
+
+/** Options of weight quantization. */
+export interface WeightQuantOptions {
+  bits: number;
+  /** 'channel' (default: one scale per output channel, the last kernel axis), 'tensor' or 'group'. */
+  granularity?: 'channel' | 'tensor' | 'group';
+  groupSize?: number;
+  /** Default true (zero point 0, as int8 kernels expect). */
+  symmetric?: boolean;
+  narrowRange?: boolean;
+  method?: RangeMethod;
+  /** Layers left in float32 (by name). */
+  skip?: string[];
+  /** Per-layer bit widths overriding `bits` (mixed precision). */
+  bitsPerLayer?: Record<string, number>;
+}
+
+/** One quantized weight tensor: the integers and their parameters. */
+export interface QuantizedWeight {
+  layer: string;
+  shape: number[];
+  q: Int32Array;
+  qp: QParams;
+  /** The float bias, kept for the fake-quant path (the integer path re-quantizes it to int32). */
+  bias: Float32Array;
+}
+
+/**
+ * Quantizes the kernel of every conv / dense layer (signed integers, per-channel along the output axis by
+ * default).
+ *
+ * @example
+ * const qw = quantizeWeights(describeModel(model), { bits: 8 }); // Map layer name -> QuantizedWeight
+ */
+export function quantizeWeights(layers: LayerInfo[], opts: WeightQuantOptions): Map<string, QuantizedWeight> {
+  const out = new Map<string, QuantizedWeight>();
+  const gran = opts.granularity ?? 'channel';
+  for (const l of layers) {
+    if (!l.kernel || !l.kernelShape || opts.skip?.includes(l.name)) continue;
+    const bits = opts.bitsPerLayer?.[l.name] ?? opts.bits;
+    const shape = l.kernelShape;
+    const axis = gran === 'tensor' ? undefined : shape.length - 1;
+    const qp = computeQParams(l.kernel, shape, {
+      bits,
+      symmetric: opts.symmetric ?? true,
+      signed: true,
+      narrowRange: opts.narrowRange,
+      method: opts.method,
+      ...(axis === undefined ? {} : { axis }),
+      ...(gran === 'group' ? { groupSize: opts.groupSize ?? 32 } : {}),
+    });
+    out.set(l.name, { layer: l.name, shape, q: quantize(l.kernel, shape, qp), qp, bias: l.bias! });
+  }
+  return out;
+}
+
+/** Options of activation calibration. */
+export interface CalibrationOptions {
+  /** Default 8. */
+  bits?: number;
+  /** Default 'minmax'. */
+  method?: RangeMethod;
+  percentile?: number;
+  /** Images used (the first `limit` of the data); default 1000. */
+  limit?: number;
+  batchSize?: number;
+  /** Default false: asymmetric signed int8 activations (as TFLite). */
+  symmetric?: boolean;
+}
+
+/**
+ * Static activation ranges: runs the float model on a representative set and observes the output of the
+ * input rescaling and of every conv / dense layer (after its activation). Per-tensor, signed integers.
+ *
+ * @example
+ * const acts = await calibrateActivations(model, subset(train, 1000), { method: 'percentile', percentile: 99.99 });
+ */
+export async function calibrateActivations(model: tfl.LayersModel, data: Dataset, opts: CalibrationOptions = {}): Promise<Record<string, QParams>> {
+  const layers = describeModel(model);
+  const n = Math.min(opts.limit ?? 1000, data.count);
+  if (n === 0) throw new RangeError('calibration needs at least one image');
+  const bits = opts.bits ?? 8;
+  const observed = layers.filter((l) => l.kind === 'rescaling' || l.kind === 'conv2d' || l.kind === 'dense');
+  const observers = new Map(observed.map((l) => [l.name, new SampleObserver({ bits, symmetric: opts.symmetric ?? false, signed: true, method: opts.method ?? 'minmax', percentile: opts.percentile, maxSamples: 100000 })]));
+  const batch = opts.batchSize ?? 250;
+  for (let start = 0; start < n; start += batch) {
+    const m = Math.min(batch, n - start);
+    const outs = tf.tidy(() => {
+      let x: tf.Tensor = imagesTensor(data, start, m);
+      const keep: [string, tf.Tensor][] = [];
+      for (const layer of model.layers) {
+        x = layer.apply(x) as tf.Tensor;
+        if (observers.has(layer.name)) keep.push([layer.name, tf.keep(x)]);
+      }
+      return keep;
+    });
+    for (const [name, t] of outs) {
+      observers.get(name)!.observe((await t.data()) as Float32Array);
+      t.dispose();
+    }
+  }
+  const out: Record<string, QParams> = {};
+  for (const [name, obs] of observers) out[name] = obs.qparams();
+  return out;
+}
+
+/** Everything the quantized model needs: layers, quantized weights and (optionally) activation parameters. */
+export interface QuantPlan {
+  layers: LayerInfo[];
+  weights: Map<string, QuantizedWeight>;
+  /** Static activation parameters by layer name (output of that layer); absent = weight-only. */
+  activations?: Record<string, QParams>;
+}
+
+/**
+ * Builds a PTQ plan: quantized weights and, when `calibration` data is given, static activation ranges
+ * (full-integer). Without calibration data the plan is weight-only ("hybrid").
+ *
+ * @example
+ * const plan = await buildPtqPlan(model, { bits: 8 }, subset(train, 1000));
+ */
+export async function buildPtqPlan(model: tfl.LayersModel, weights: WeightQuantOptions, calibration?: Dataset, calib: CalibrationOptions = {}): Promise<QuantPlan> {
+  const layers = describeModel(model);
+  const plan: QuantPlan = { layers, weights: quantizeWeights(layers, weights) };
+  if (calibration) plan.activations = await calibrateActivations(model, calibration, calib);
+  return plan;
+}
+
+/** Fake-quantizes an activation tensor with per-tensor parameters: (clamp(zp + round(x·(1/s))) − zp)·s. */
+export function fakeQuantTensor(x: tf.Tensor, qp: QParams): tf.Tensor {
+  const inv = Math.fround(1 / qp.scale[0]);
+  const zp = qp.zeroPoint[0];
+  return tf.tidy(() => tf.mul(tf.sub(tf.clipByValue(tf.add(tf.round(tf.mul(x, inv)), zp), qp.qmin, qp.qmax), zp), qp.scale[0]));
+}
+
+function convOrDense(l: LayerInfo, x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+  let y: tf.Tensor;
+  if (l.kind === 'conv2d') y = tf.conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, l.strides!, l.padding!);
+  else y = tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D);
+  y = tf.add(y, bias);
+  return l.activation === 'relu' ? tf.relu(y) : y;
+}
+
+/** Applies a non-weight layer (rescaling, pool, flatten) to a tensor. */
+export function applySimpleLayer(l: LayerInfo, x: tf.Tensor): tf.Tensor {
+  switch (l.kind) {
+    case 'rescaling':
+      return tf.add(tf.mul(x, l.scale!), l.offset!);
+    case 'maxpool':
+      return tf.maxPool(x as tf.Tensor4D, l.poolSize!, l.strides!, l.padding!);
+    case 'flatten':
+      return tf.reshape(x, [x.shape[0], -1]);
+    default:
+      throw new Error(`layer '${l.name}' (${l.kind}) has weights`);
+  }
+}
+
+/**
+ * The simulated quantized forward pass: float arithmetic on dequantized weights, with activations
+ * fake-quantized after the input rescaling and after every conv / dense layer when the plan has them.
+ * Returns logits.
+ *
+ * @example
+ * const logits = tf.tidy(() => fakeQuantForward(plan, images));
+ */
+export function fakeQuantForward(plan: QuantPlan, images: tf.Tensor4D): tf.Tensor2D {
+  return tf.tidy(() => {
+    let x: tf.Tensor = images;
+    for (const l of plan.layers) {
+      if (l.kind === 'conv2d' || l.kind === 'dense') {
+        const qw = plan.weights.get(l.name);
+        const k = qw ? fakeQuantize(l.kernel!, l.kernelShape!, qw.qp) : l.kernel!;
+        x = convOrDense(l, x, tf.tensor(k, l.kernelShape!), tf.tensor1d(l.bias!));
+      } else x = applySimpleLayer(l, x);
+      const aq = plan.activations?.[l.name];
+      if (aq) x = fakeQuantTensor(x, aq);
+    }
+    return x as tf.Tensor2D;
+  });
+}
+
+/**
+ * Logits of the fake-quant model on a dataset, in batches.
+ *
+ * @example
+ * const acc = scoreLogits(await fakeQuantLogits(plan, test), test.labels, 10).accuracy;
+ */
+export async function fakeQuantLogits(plan: QuantPlan, data: Dataset, batchSize = 500): Promise<Float32Array> {
+  const out = new Float32Array(data.count * data.numClasses);
+  // Dequantized kernels are built once, not per batch.
+  const cached: QuantPlan = { ...plan, weights: new Map(), layers: plan.layers.map((l) => {
+    const qw = plan.weights.get(l.name);
+    return qw && l.kernel ? { ...l, kernel: fakeQuantize(l.kernel, l.kernelShape!, qw.qp) } : l;
+  }) };
+  for (let start = 0; start < data.count; start += batchSize) {
+    const n = Math.min(batchSize, data.count - start);
+    const logits = tf.tidy(() => fakeQuantForward(cached, imagesTensor(data, start, n)));
+    out.set((await logits.data()) as Float32Array, start * data.numClasses);
+    logits.dispose();
+  }
+  return out;
+}
+
+/**
+ * Copies `model` with its conv / dense kernels replaced by their dequantized values (weight-only fake
+ * quant as a normal tfjs model, e.g. for `evaluate`). The original is unchanged.
+ *
+ * @example
+ * const q = await fakeQuantModel(model, plan); await evaluate(q, test);
+ */
+export async function fakeQuantModel(model: tfl.LayersModel, plan: QuantPlan): Promise<tfl.LayersModel> {
+  const tflayers = await import('@tensorflow/tfjs-layers');
+  const clone = await tflayers.models.modelFromJSON({ modelTopology: model.toJSON(null, false) as never });
+  for (const layer of model.layers) {
+    const target = clone.getLayer(layer.name);
+    const w = layer.getWeights();
+    const qw = plan.weights.get(layer.name);
+    if (qw && w.length) {
+      const deq = tf.tensor(fakeQuantize(w[0].dataSync() as Float32Array, qw.shape, qw.qp), qw.shape);
+      target.setWeights([deq, ...w.slice(1)]);
+      deq.dispose();
+    } else if (w.length) target.setWeights(w);
+  }
+  return clone;
+}
+
+/**
+ * Applies an element-wise function to every conv / dense kernel of a copy of `model` (e.g. float16
+ * rounding, truncation, zero-thresholding).
+ *
+ * @example
+ * const half = await mapKernels(model, (w) => roundToFloat16(w));
+ */
+export async function mapKernels(model: tfl.LayersModel, fn: (kernel: Float32Array, layer: string) => Float32Array, includeBias = false): Promise<tfl.LayersModel> {
+  const tflayers = await import('@tensorflow/tfjs-layers');
+  const clone = await tflayers.models.modelFromJSON({ modelTopology: model.toJSON(null, false) as never });
+  for (const layer of model.layers) {
+    const w = layer.getWeights();
+    if (!w.length) continue;
+    const mapped = w.map((t, i) => (i === 0 || includeBias ? tf.tensor(fn(t.dataSync() as Float32Array, layer.name), t.shape) : t));
+    clone.getLayer(layer.name).setWeights(mapped);
+    mapped.forEach((t, i) => (i === 0 || includeBias) && t.dispose());
+  }
+  return clone;
+}

@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  quantizeMultiplier, saturatingRoundingDoublingHighMul, roundingDivideByPOT, multiplyByQuantizedMultiplier,
+  buildPtqPlan, fakeQuantLogits, buildIntegerModel, runIntegerModel, describeModel, fakeQuantModel,
+} from '../../src/quantize';
+import { mulberry32 } from '../../src/util/random';
+import { lenet5, mlp } from '../../src/models/zoo';
+import { loadMnist } from '../../src/data/files';
+import { evaluate, scoreLogits, train } from '../../src/train/train';
+import { setupBackend } from '../helpers';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+function srdhmBig(a: number, b: number): number {
+  if (a === -(2 ** 31) && b === -(2 ** 31)) return 2 ** 31 - 1;
+  const ab = BigInt(a) * BigInt(b);
+  const nudge = ab >= 0n ? 1n << 30n : 1n - (1n << 30n);
+  return Number((ab + nudge) / (1n << 31n)); // BigInt division truncates toward zero, like C
+}
+
+test('fixed-point multiplier: M = M0 · 2^(shift-31), M0 in [2^30, 2^31)', () => {
+  assert.deepEqual(quantizeMultiplier(0.25), { multiplier: 2 ** 30, shift: -1 });
+  assert.deepEqual(quantizeMultiplier(0), { multiplier: 0, shift: 0 });
+  const r = mulberry32(1);
+  for (let i = 0; i < 500; i++) {
+    const m = 10 ** (-6 + 7 * r());
+    const { multiplier, shift } = quantizeMultiplier(m);
+    assert.ok(multiplier >= 2 ** 30 && multiplier < 2 ** 31, `${m}`);
+    assert.ok(Math.abs((multiplier * 2 ** (shift - 31)) / m - 1) < 2 ** -30);
+  }
+  assert.throws(() => quantizeMultiplier(-1), /multiplier must be/);
+});
+
+test('SaturatingRoundingDoublingHighMul equals the 64-bit integer definition', () => {
+  const r = mulberry32(2);
+  const edge = [0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 30, -(2 ** 30), 12345, -12345];
+  for (const a of edge) for (const b of edge) assert.equal(saturatingRoundingDoublingHighMul(a, b), srdhmBig(a, b), `${a} * ${b}`);
+  for (let i = 0; i < 20000; i++) {
+    const a = Math.floor((r() - 0.5) * 2 ** (1 + Math.floor(r() * 31)));
+    const b = Math.floor(2 ** 30 + r() * (2 ** 31 - 2 ** 30));
+    assert.equal(saturatingRoundingDoublingHighMul(a, b), srdhmBig(a, b), `${a} * ${b}`);
+  }
+});
+
+test('RoundingDivideByPOT rounds to nearest, ties away from zero', () => {
+  assert.deepEqual([5, -5, 4, -4, 6, -6, 7, -7].map((x) => roundingDivideByPOT(x, 1)), [3, -3, 2, -2, 3, -3, 4, -4]);
+  assert.equal(roundingDivideByPOT(1000, 3), 125);
+  assert.equal(roundingDivideByPOT(1003, 3), 125);
+  assert.equal(roundingDivideByPOT(1004, 3), 126);
+  const { multiplier, shift } = quantizeMultiplier(0.01);
+  assert.equal(multiplyByQuantizedMultiplier(1000, multiplier, shift), 10);
+  assert.equal(multiplyByQuantizedMultiplier(-1250, multiplier, shift), -13);
+  const big = quantizeMultiplier(3.5);
+  assert.equal(multiplyByQuantizedMultiplier(100, big.multiplier, big.shift), 350);
+});
+
+test('PTQ on a trained LeNet-5: integer-only path agrees with fake quant; int8 stays close to fp32', async () => {
+  await setupBackend();
+  const data = loadMnist({ split: 'train', limit: 1500 });
+  const test = loadMnist({ split: 'test', limit: 500 });
+  const model = lenet5({ seed: 2 });
+  await train(model, data, { epochs: 1, seed: 2, batchSize: 32 });
+  const fp32 = (await evaluate(model, test)).accuracy;
+  assert.ok(fp32 > 0.8, `fp32 ${fp32}`);
+  const plan = await buildPtqPlan(model, { bits: 8 }, data, { limit: 500 });
+  assert.deepEqual(Object.keys(plan.activations!), ['normalize', 'conv1', 'conv2', 'fc1', 'fc2', 'logits']);
+  const fq = scoreLogits(await fakeQuantLogits(plan, test), test.labels, 10);
+  assert.ok(Math.abs(fq.accuracy - fp32) <= 0.02, `fake quant ${fq.accuracy} vs fp32 ${fp32}`);
+  const im = buildIntegerModel(plan);
+  const r = runIntegerModel(im, test);
+  const agree = r.predictions.filter((p, i) => p === fq.predictions[i]).length / test.count;
+  assert.ok(agree >= 0.99, `agreement ${agree}`);
+  // The dequantized integer logits stay within a few output steps of the fake-quant logits.
+  const fqLogits = await fakeQuantLogits(plan, test);
+  const step = plan.activations!.logits.scale[0];
+  let worst = 0;
+  for (let i = 0; i < fqLogits.length; i++) worst = Math.max(worst, Math.abs(fqLogits[i] - r.logits[i]));
+  assert.ok(worst <= 4 * step, `max logit difference ${worst} (step ${step})`);
+  // Weight-only fake quant as a regular tfjs model.
+  const wo = await fakeQuantModel(model, { ...plan, activations: undefined });
+  assert.ok(Math.abs((await evaluate(wo, test)).accuracy - fp32) <= 0.01);
+  assert.throws(() => buildIntegerModel({ ...plan, activations: undefined }), /calibrated plan/);
+});
+
+test('integer path on an MLP (dense only) and unsupported layers are refused', async () => {
+  await setupBackend();
+  const data = loadMnist({ split: 'train', limit: 600 });
+  const model = mlp({ hidden: [32], seed: 3 });
+  await train(model, data, { epochs: 1, seed: 3 });
+  const plan = await buildPtqPlan(model, { bits: 8, granularity: 'tensor' }, data, { limit: 200 });
+  const fq = scoreLogits(await fakeQuantLogits(plan, data), data.labels, 10);
+  const r = runIntegerModel(buildIntegerModel(plan), data);
+  const agree = r.predictions.filter((p, i) => p === fq.predictions[i]).length / data.count;
+  assert.ok(agree >= 0.99, `agreement ${agree}`);
+  const bad = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 2, activation: 'tanh' })] });
+  assert.throws(() => describeModel(bad), /activation 'tanh'/);
+  const bad2 = tfl.sequential({ layers: [tfl.layers.batchNormalization({ inputShape: [4] })] });
+  assert.throws(() => describeModel(bad2), /BatchNormalization; quantization supports/);
+});
