@@ -8,3 +8,6 @@ export * from './nonuniform';
 export * from './stochastic';
 export * from './model';
 export * from './integer';
+export * from './serialize';
+export * from './qat';
+export * from './analysis';

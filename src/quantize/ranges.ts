@@ -154,14 +154,16 @@ export function entropyThreshold(counts: ArrayLike<number>, binWidth: number, le
  * @example
  * entropyRange(acts, 0, 255); // { min: 0, max: T }
  */
-export function entropyRange(x: ArrayLike<number>, qmin: number, qmax: number, bins = 2048): Range {
+export function entropyRange(x: ArrayLike<number>, qmin: number, qmax: number, bins?: number): Range {
   const { min, max } = minMax(x);
+  const levels = min >= 0 ? qmax - qmin + 1 : Math.ceil((qmax - qmin + 1) / 2);
+  // 2048 bins for large tensors; small slices (a conv channel) get fewer, at least 4 per level.
+  bins ??= Math.min(2048, Math.max(4 * levels, Math.floor(x.length / 4)));
   const amax = Math.max(Math.abs(min), Math.abs(max));
   if (amax === 0) return { min, max };
   const counts = new Float64Array(bins);
   const w = amax / bins;
   for (let i = 0; i < x.length; i++) counts[Math.min(bins - 1, Math.floor(Math.abs(x[i]) / w))]++;
-  const levels = min >= 0 ? qmax - qmin + 1 : Math.ceil((qmax - qmin + 1) / 2);
   const t = entropyThreshold(counts, w, levels);
   return { min: Math.max(min, -t), max: Math.min(max, t) };
 }
