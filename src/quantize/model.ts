@@ -159,7 +159,8 @@ export interface CalibrationOptions {
 
 /**
  * Static activation ranges: runs the float model on a representative set and observes the output of the
- * input rescaling and of every conv / dense layer (after its activation). Per-tensor, signed integers.
+ * input rescaling and of every conv / dense layer (after its activation). Per-tensor, signed integers. The
+ * input (rescaling output) always uses min/max: its range is fixed by the pixel range.
  *
  * @example
  * const acts = await calibrateActivations(model, subset(train, 1000), { method: 'percentile', percentile: 99.99 });
@@ -170,7 +171,13 @@ export async function calibrateActivations(model: tfl.LayersModel, data: Dataset
   if (n === 0) throw new RangeError('calibration needs at least one image');
   const bits = opts.bits ?? 8;
   const observed = layers.filter((l) => l.kind === 'rescaling' || l.kind === 'conv2d' || l.kind === 'dense');
-  const observers = new Map(observed.map((l) => [l.name, new SampleObserver({ bits, symmetric: opts.symmetric ?? false, signed: true, method: opts.method ?? 'minmax', percentile: opts.percentile, maxSamples: 100000 })]));
+  // The model input (the rescaling output) has a known, fixed range: it always uses min/max.
+  const observers = new Map(
+    observed.map((l) => [
+      l.name,
+      new SampleObserver({ bits, symmetric: opts.symmetric ?? false, signed: true, method: l.kind === 'rescaling' ? 'minmax' : (opts.method ?? 'minmax'), percentile: opts.percentile, maxSamples: 100000 }),
+    ]),
+  );
   const batch = opts.batchSize ?? 250;
   for (let start = 0; start < n; start += batch) {
     const m = Math.min(batch, n - start);

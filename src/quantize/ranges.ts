@@ -149,7 +149,8 @@ export function entropyThreshold(counts: ArrayLike<number>, binWidth: number, le
 
 /**
  * Entropy (KL) clipping range: a threshold T on |x| from `entropyThreshold`, intersected with the data range.
- * One-sided data (all >= 0) uses all qmax - qmin + 1 levels, two-sided data half of them.
+ * One-sided data (all >= 0) uses all qmax - qmin + 1 levels, two-sided data half of them. Exact zeros are
+ * left out of the histogram.
  *
  * @example
  * entropyRange(acts, 0, 255); // { min: 0, max: T }
@@ -163,7 +164,9 @@ export function entropyRange(x: ArrayLike<number>, qmin: number, qmax: number, b
   if (amax === 0) return { min, max };
   const counts = new Float64Array(bins);
   const w = amax / bins;
-  for (let i = 0; i < x.length; i++) counts[Math.min(bins - 1, Math.floor(Math.abs(x[i]) / w))]++;
+  // Exact zeros (the ReLU spike) are skipped: zero is always representable exactly, and the spike would
+  // otherwise dominate the KL divergence and push the threshold far too low.
+  for (let i = 0; i < x.length; i++) if (x[i] !== 0) counts[Math.min(bins - 1, Math.floor(Math.abs(x[i]) / w))]++;
   const t = entropyThreshold(counts, w, levels);
   return { min: Math.max(min, -t), max: Math.min(max, t) };
 }

@@ -1,0 +1,135 @@
+/**
+ * `npm run bench -- quantization [--model=lenet5]`: the numerics and quantization chapter's numbers on the full
+ * MNIST test set: fp32 baseline; fp16 / bf16 weights; the BitOptimizer4ML table (accuracy vs kept float32 bits
+ * and vs zero-threshold, with the sizes they save); int8 PTQ (per-channel symmetric weights, per-tensor
+ * activations calibrated on 1,000 training images) with its weights file against fp32; the integer-only path
+ * against fake quant; int4 weights by PTQ and after one epoch of QAT; quantize / dequantize throughput.
+ * OPTILAB_QUICK=1 uses a small model and data subsets (numbers then only show that everything runs).
+ */
+import { initBackend } from '../src/backend';
+import { loadMnist } from '../src/data/files';
+import { subset } from '../src/data/dataset';
+import { ZooName } from '../src/models/zoo';
+import { modelToFiles } from '../src/models/io';
+import { trainCached } from '../src/train/cache';
+import { evaluate, scoreLogits } from '../src/train/train';
+import { roundToBFloat16, roundToFloat16, truncateFloat32, zeroBelow } from '../src/numerics';
+import {
+  buildIntegerModel, buildPtqPlan, computeQParams, dequantize, describeModel, encodeQuantizedModel, fakeQuantLogits,
+  mapKernels, quantizationAwareTraining, quantize, runIntegerModel,
+} from '../src/quantize';
+import type { BenchReport } from './harness';
+
+const pp = (a: number, b: number) => +(100 * (a - b)).toFixed(3);
+
+export async function run(args: string[]): Promise<BenchReport> {
+  const quick = process.env.OPTILAB_QUICK === '1';
+  const model = (args.find((a) => a.startsWith('--model='))?.slice(8) ?? 'lenet5') as ZooName;
+  const backend = await initBackend();
+  const config = quick ? { model, epochs: 1, seed: 1, limit: 5000, testLimit: 2000 } : { model, epochs: 3, seed: 1 };
+  const log = (s: string) => console.error(`[quantization] ${s}`);
+  log(`baseline ${JSON.stringify(config)} on ${backend}`);
+  const { model: fp32, cached } = await trainCached(config);
+  const train = loadMnist({ split: 'train', limit: quick ? 5000 : undefined });
+  const test = loadMnist({ split: 'test', limit: quick ? 2000 : undefined });
+  const calib = subset(train, 1000);
+  const rows: Record<string, unknown>[] = [];
+  const base = (await evaluate(fp32, test)).accuracy;
+  const layers = describeModel(fp32);
+  const params = layers.reduce((s, l) => s + (l.kernel?.length ?? 0) + (l.bias?.length ?? 0), 0);
+  const fp32Files = await modelToFiles(fp32);
+  const fp32Bytes = fp32Files.weights.length;
+  rows.push({ experiment: 'fp32 baseline', setting: model, accuracy: base, dropPP: 0, bytes: fp32Bytes, ratio: 1 });
+
+  for (const [name, fn] of [['float16', roundToFloat16], ['bfloat16', roundToBFloat16]] as const) {
+    const acc = (await evaluate(await mapKernels(fp32, fn, true), test)).accuracy;
+    rows.push({ experiment: `${name} weights`, setting: 'round to nearest even', accuracy: acc, dropPP: pp(base, acc), bytes: params * 2, ratio: fp32Bytes / (params * 2) });
+  }
+
+  log('BitOptimizer4ML study');
+  for (const keep of [9, 10, 11, 12, 13, 14, 15, 16, 32]) {
+    const acc = (await evaluate(await mapKernels(fp32, (w) => truncateFloat32(w, keep), true), test)).accuracy;
+    const bytes = Math.ceil((params * keep) / 8);
+    rows.push({ experiment: 'truncate float32', setting: `${keep} bits`, accuracy: acc, dropPP: pp(base, acc), bytes, ratio: fp32Bytes / bytes });
+  }
+  for (let t = 1; t <= 10; t++) {
+    const threshold = t / 100;
+    let zeros = 0;
+    const m = await mapKernels(fp32, (w) => {
+      const r = zeroBelow(w, threshold);
+      zeros += r.zeroFraction * w.length;
+      return r.values;
+    });
+    const acc = (await evaluate(m, test)).accuracy;
+    const weights = layers.reduce((s, l) => s + (l.kernel?.length ?? 0), 0);
+    // A sparse file stores each non-zero weight with a 32-bit value + 32-bit index, the biases densely.
+    const bytes = Math.round((weights - zeros) * 8 + (params - weights) * 4);
+    rows.push({ experiment: 'zero-threshold', setting: `|w| < ${threshold.toFixed(2)} (${((100 * zeros) / weights).toFixed(1)}% zero)`, accuracy: acc, dropPP: pp(base, acc), bytes, ratio: fp32Bytes / bytes });
+  }
+
+  log('int8 PTQ');
+  const plan8 = await buildPtqPlan(fp32, { bits: 8, granularity: 'channel' }, calib, { limit: 1000 });
+  const fq8 = scoreLogits(await fakeQuantLogits(plan8, test), test.labels, 10);
+  const files8 = encodeQuantizedModel(fp32, plan8);
+  rows.push({ experiment: 'int8 PTQ (fake quant)', setting: 'w: per-channel sym, a: per-tensor minmax, 1000 calib', accuracy: fq8.accuracy, dropPP: pp(base, fq8.accuracy), bytes: files8.weights.length, ratio: fp32Bytes / files8.weights.length });
+  const wo8 = scoreLogits(await fakeQuantLogits({ ...plan8, activations: undefined }, test), test.labels, 10);
+  rows.push({ experiment: 'int8 weight-only', setting: 'per-channel sym', accuracy: wo8.accuracy, dropPP: pp(base, wo8.accuracy), bytes: files8.weights.length, ratio: fp32Bytes / files8.weights.length });
+  for (const method of ['percentile', 'entropy', 'mse'] as const) {
+    const p = await buildPtqPlan(fp32, { bits: 8 }, calib, { limit: 1000, method, percentile: 99.99 });
+    const acc = scoreLogits(await fakeQuantLogits(p, test), test.labels, 10).accuracy;
+    rows.push({ experiment: 'int8 PTQ (fake quant)', setting: `activations: ${method}`, accuracy: acc, dropPP: pp(base, acc), bytes: files8.weights.length, ratio: fp32Bytes / files8.weights.length });
+  }
+  log('integer-only path');
+  let t0 = performance.now();
+  const int = runIntegerModel(buildIntegerModel(plan8), test);
+  const intSeconds = (performance.now() - t0) / 1000;
+  const agree = int.predictions.filter((p, i) => p === fq8.predictions[i]).length / test.count;
+  const intAcc = int.predictions.filter((p, i) => p === test.labels[i]).length / test.count;
+  rows.push({ experiment: 'int8 integer-only', setting: `agrees with fake quant on ${(100 * agree).toFixed(2)}%`, accuracy: intAcc, dropPP: pp(base, intAcc), bytes: files8.weights.length, ratio: fp32Bytes / files8.weights.length });
+
+  log('int4');
+  const plan4 = await buildPtqPlan(fp32, { bits: 4 });
+  const files4 = encodeQuantizedModel(fp32, plan4);
+  const ptq4 = scoreLogits(await fakeQuantLogits(plan4, test), test.labels, 10).accuracy;
+  rows.push({ experiment: 'int4 PTQ weight-only', setting: 'per-channel sym minmax', accuracy: ptq4, dropPP: pp(base, ptq4), bytes: files4.weights.length, ratio: fp32Bytes / files4.weights.length });
+  const planMse4 = await buildPtqPlan(fp32, { bits: 4, method: 'mse' });
+  const mse4 = scoreLogits(await fakeQuantLogits(planMse4, test), test.labels, 10).accuracy;
+  rows.push({ experiment: 'int4 PTQ weight-only', setting: 'per-channel sym mse clipping', accuracy: mse4, dropPP: pp(base, mse4), bytes: files4.weights.length, ratio: fp32Bytes / files4.weights.length });
+  const qatModel = await mapKernels(fp32, (w) => w, true);
+  const qat = await quantizationAwareTraining(qatModel, train, { bits: 4, epochs: 1, seed: 1, learningRate: 5e-4, traceEvery: 50 });
+  const qat4 = scoreLogits(await fakeQuantLogits(await buildPtqPlan(qatModel, { bits: 4 }), test), test.labels, 10).accuracy;
+  rows.push({ experiment: 'int4 QAT weight-only', setting: `1 epoch, ${train.count} images, ${qat.seconds.toFixed(0)} s`, accuracy: qat4, dropPP: pp(base, qat4), bytes: files4.weights.length, ratio: fp32Bytes / files4.weights.length });
+
+  log('throughput');
+  const n = quick ? 1_000_000 : 10_000_000;
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = Math.sin(i * 0.37) * 3;
+  const qp = computeQParams(x, [n], { bits: 8, symmetric: false, signed: false });
+  quantize(x.subarray(0, 1000), [1000], qp);
+  t0 = performance.now();
+  const q = quantize(x, [n], qp);
+  const qSec = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  dequantize(q, [n], qp);
+  const dSec = (performance.now() - t0) / 1000;
+  const throughput = { elements: n, quantizePerSecond: Math.round(n / qSec), dequantizePerSecond: Math.round(n / dSec) };
+
+  return {
+    rows,
+    columns: [
+      ['experiment', (r) => r.experiment as string],
+      ['setting', (r) => r.setting as string],
+      ['accuracy %', (r) => +(100 * (r.accuracy as number)).toFixed(2)],
+      ['drop pp', (r) => r.dropPP as number],
+      ['bytes', (r) => r.bytes as number],
+      ['x smaller', (r) => (r.ratio as number).toFixed(3)],
+    ],
+    notes: [
+      `model ${model} (${params} parameters, ${cached ? 'cached' : 'trained now'}), test images ${test.count}, backend ${backend}${quick ? ', QUICK subsets' : ''}`,
+      `integer-only path: ${(100 * agree).toFixed(2)}% of predictions equal the fake-quant path; ${test.count} images in ${intSeconds.toFixed(1)} s`,
+      `quantize ${(throughput.quantizePerSecond / 1e6).toFixed(1)} M elements/s, dequantize ${(throughput.dequantizePerSecond / 1e6).toFixed(1)} M elements/s on ${n} floats (per-tensor uint8)`,
+      `fp32 weights.bin ${fp32Bytes} bytes; int8 file ${files8.weights.length} bytes (int8 kernels + float32 per-channel scales + float32 biases)`,
+    ],
+    extra: { config, throughput, agreement: agree, qatTrace: qat.trace, baseline: base },
+  };
+}
