@@ -45,10 +45,16 @@ export function quantize(x: Float32Array, shape: number[], qp: QParams): Int32Ar
   if (layout.count === 1) {
     const s = inv[0];
     const z = qp.zeroPoint[0];
+    const f32 = new Float32Array(1);
     for (let i = 0; i < x.length; i++) {
-      const v = x[i];
-      if (v !== v) throw new RangeError(`cannot quantize NaN (index ${i})`);
-      out[i] = quantizeValue(v, s, z, qmin, qmax);
+      // quantizeValue inlined (the hot loop): z + rint(float32(x * inv)), clamped
+      f32[0] = x[i] * s;
+      const y = f32[0];
+      if (y !== y) throw new RangeError(`cannot quantize NaN (index ${i})`);
+      let r = Math.round(y);
+      if (r - y === 0.5 && (r & 1) !== 0) r -= 1;
+      const q = z + r;
+      out[i] = q < qmin ? qmin : q > qmax ? qmax : q;
     }
     return out;
   }
