@@ -1,0 +1,39 @@
+/** Shared set-up of grading runs: checks the machine, makes the kernels' short-lived work folder. */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { KernelOptions } from './runner';
+import { sandboxAvailable, SandboxLimits } from './sandbox';
+
+/**
+ * Kernel options for this checkout: `repo` is the optilab checkout (its node_modules and tslab), the work
+ * folder is a fresh short path under the system temp folder (unix socket paths must stay short).
+ * Throws with the fix when bubblewrap or tslab is missing.
+ *
+ * @example
+ * const { opts, cleanup } = kernelContext(repoRoot(), { memoryMiB: 1024 });
+ */
+export function kernelContext(repo: string, limits?: SandboxLimits): { opts: KernelOptions; cleanup: () => void } {
+  if (!fs.existsSync(path.join(repo, 'node_modules', 'tslab', 'bin', 'tslab'))) {
+    throw new Error(`tslab is not installed in ${repo}: run \`bash scripts/setup.sh\` first`);
+  }
+  if (!sandboxAvailable()) {
+    throw new Error('bubblewrap (bwrap) cannot create a sandbox here: install the Debian package bubblewrap (bash scripts/setup.sh does)');
+  }
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'og-'));
+  return { opts: { repo, workDir, limits }, cleanup: () => fs.rmSync(workDir, { recursive: true, force: true }) };
+}
+
+/** Writes a file atomically (temp file in the same folder, then rename): readers never see half a file. */
+export function writeAtomic(file: string, data: string | Uint8Array): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, data as never);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}

@@ -1,0 +1,152 @@
+/**
+ * The sandbox one grading kernel runs in: bubblewrap with no network (own network namespace, no TCP at all:
+ * the kernel talks to the grader over ipc sockets in its private folder), a read-only view of only what a
+ * tslab kernel needs (/usr, a few /etc files, the checkout's node_modules and the optilab package), an empty
+ * /proc, a private /tmp, a private writable scratch folder as its working directory, its own PID namespace
+ * (so killing the sandbox kills every process it started), and resource limits (prlimit: data segment =
+ * memory, file size, open files, CPU seconds). Everything else on the machine — the assignment source with
+ * its hidden tests, the other submissions, the gradebook, the git history — does not exist inside.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { KernelLaunch } from './kernel';
+
+export interface SandboxLimits {
+  /** Memory (data segment: heap + array buffers + wasm memory) in MiB. Default 1536. */
+  memoryMiB?: number;
+  /** Largest file the kernel may write, MiB. Default 64. */
+  fileSizeMiB?: number;
+  /** CPU seconds for the whole kernel (a backstop behind the grader's wall-clock limits). Default 600. */
+  cpuSeconds?: number;
+  /** Maximum processes (cgroup pids.max when cgroups are writable). Default 64. */
+  maxProcesses?: number;
+}
+
+let bwrapChecked: boolean | null = null;
+
+/** True when bubblewrap can create the namespaces the sandbox needs on this machine. */
+export function sandboxAvailable(): boolean {
+  if (bwrapChecked === null) {
+    const r = spawnSync('bwrap', ['--ro-bind', '/usr', '/usr', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64', '--symlink', 'usr/bin', '/bin', '--unshare-all', '--die-with-parent', '/usr/bin/true'], { stdio: 'ignore', timeout: 10_000 });
+    bwrapChecked = r.status === 0;
+  }
+  return bwrapChecked;
+}
+
+/** /etc entries a Node process reads (never the whole /etc: no shadow file, no host configuration). */
+const ETC_FILES = ['passwd', 'group', 'hosts', 'nsswitch.conf', 'localtime', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'ssl', 'ca-certificates'];
+
+/**
+ * Builds the launch description of one sandboxed tslab kernel.
+ *
+ * @example
+ * const launch = sandboxedKernelLaunch({ repo: repoRoot(), scratch: '/tmp/g/s1', socketDir: '/tmp/g/k1' });
+ * const kernel = await startKernel(launch);
+ */
+export function sandboxedKernelLaunch(opts: { repo: string; scratch: string; socketDir: string; limits?: SandboxLimits; sandbox?: boolean }): KernelLaunch {
+  const { repo, scratch, socketDir } = opts;
+  const limits = opts.limits ?? {};
+  fs.mkdirSync(scratch, { recursive: true });
+  fs.mkdirSync(socketDir, { recursive: true });
+  // tslab resolves @types/node and modules from the notebook's folder upwards.
+  const link = path.join(scratch, 'node_modules');
+  if (!fs.existsSync(link)) fs.symlinkSync(path.join(repo, 'node_modules'), link);
+  const tslab = path.join(repo, 'node_modules', 'tslab', 'bin', 'tslab');
+  const node = process.execPath;
+  const memBytes = Math.round((limits.memoryMiB ?? 1536) * 2 ** 20);
+  const heapMiB = Math.max(256, Math.round((limits.memoryMiB ?? 1536) * 0.75));
+  const prlimit = [
+    'prlimit',
+    `--data=${memBytes}`,
+    `--fsize=${Math.round((limits.fileSizeMiB ?? 64) * 2 ** 20)}`,
+    '--nofile=512',
+    `--cpu=${limits.cpuSeconds ?? 600}`,
+    '--core=0',
+    '--',
+  ];
+  const kernelArgv = [node, `--max-old-space-size=${heapMiB}`, tslab, 'kernel', '--config-path', '{connection_file}'];
+  const cg = createCgroups(path.basename(scratch), limits);
+  const enter = cg.procs.length ? ['/bin/sh', '-c', 'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f"; shift; done; shift; exec "$@"', 'cg', ...cg.procs, '--'] : [];
+  if (opts.sandbox === false) return { argv: [...enter, ...prlimit, ...kernelArgv], socketDir, extraStdio: ['pipe'], env: kernelEnv(scratch), cleanup: cg.remove };
+  const ro = (p: string) => (fs.existsSync(p) ? ['--ro-bind', p, p] : []);
+  const argv = [
+    ...enter,
+    ...prlimit,
+    'bwrap',
+    '--ro-bind', '/usr', '/usr',
+    '--symlink', 'usr/lib', '/lib',
+    '--symlink', 'usr/lib64', '/lib64',
+    '--symlink', 'usr/bin', '/bin',
+    '--symlink', 'usr/sbin', '/sbin',
+    ...ETC_FILES.flatMap((f) => ro(path.join('/etc', f))),
+    ...(node.startsWith('/usr/') ? [] : ro(path.dirname(path.dirname(node)))),
+    '--dev', '/dev',
+    '--tmpfs', '/proc',
+    '--tmpfs', '/tmp',
+    ...ro(path.join(repo, 'node_modules')),
+    // the optilab package (node_modules/optilab links here): library code only, no notebooks or tests
+    ...ro(path.join(repo, 'src')),
+    '--bind', scratch, scratch,
+    '--bind', socketDir, socketDir,
+    '--chdir', scratch,
+    '--unshare-all',
+    '--die-with-parent',
+    '--new-session',
+    '--cap-drop', 'ALL',
+    '--setenv', 'HOME', scratch,
+    ...kernelArgv,
+  ];
+  return { argv, socketDir, extraStdio: ['pipe'], env: kernelEnv(scratch), cleanup: cg.remove };
+}
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+
+/**
+ * Per-kernel cgroups (v1 `pids` and `memory` controllers, or the v2 unified tree) when this machine lets us
+ * create them: pids.max stops fork bombs (RLIMIT_NPROC does not apply to root), the memory limit covers every
+ * process of the sandbox together. Returns the cgroup.procs files to join and a cleanup function.
+ */
+export function createCgroups(id: string, limits: SandboxLimits): { procs: string[]; remove: () => void } {
+  const made: string[] = [];
+  const procs: string[] = [];
+  const mem = Math.round((limits.memoryMiB ?? 1536) * 1.25 * 2 ** 20);
+  const tryMake = (dir: string, files: Record<string, string>) => {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      made.push(dir);
+      for (const [f, v] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), v);
+      procs.push(path.join(dir, 'cgroup.procs'));
+    } catch {
+      // not available on this machine: the other limits still apply
+    }
+  };
+  if (fs.existsSync(path.join(CGROUP_ROOT, 'pids', 'cgroup.procs'))) {
+    tryMake(path.join(CGROUP_ROOT, 'pids', 'optilab-grader', id), { 'pids.max': String(limits.maxProcesses ?? 128) });
+    tryMake(path.join(CGROUP_ROOT, 'memory', 'optilab-grader', id), { 'memory.limit_in_bytes': String(mem) });
+  }
+  return {
+    procs,
+    remove: () => {
+      for (const d of made.reverse()) {
+        for (let attempt = 0; attempt < 20; attempt++) {
+          try {
+            fs.rmdirSync(d);
+            break;
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code === 'ENOENT') break;
+            const until = Date.now() + 50;
+            while (Date.now() < until) {
+              // processes are still exiting: wait a moment
+            }
+          }
+        }
+      }
+    },
+  };
+}
+
+function kernelEnv(scratch: string): NodeJS.ProcessEnv {
+  // A clean environment: nothing of the grader's (no secrets, no paths to the course folders).
+  return { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: scratch, LANG: 'C.UTF-8', OPTILAB_GRADING: '1', OPTILAB_QUICK: process.env.OPTILAB_QUICK ?? '' };
+}

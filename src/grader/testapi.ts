@@ -1,0 +1,72 @@
+/**
+ * The test API of graded labs, for test cells run interactively (a student checking their work in
+ * JupyterLab, an instructor authoring): `check(name, points, fn)` runs one check and prints its result;
+ * `expect` has assertions with helpful messages. When grading, the grader hands test cells its own trusted
+ * `check`/`expect` (same behaviour, results sent over a signed channel), so the same cells work in both places.
+ * The implementation is shared with the in-kernel harness (./harness.js).
+ */
+import { HARNESS_PATH } from './harness-path';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const harness = require(HARNESS_PATH) as {
+  makeExpect(): Expect;
+  makeChecker(records: CheckResult[]): (name: string, points: number, fn: () => unknown) => Promise<CheckResult>;
+};
+
+/** Options of expect.close. */
+export interface CloseOptions {
+  /** Absolute tolerance (default 1e-6). */
+  atol?: number;
+  /** Relative tolerance (default 1e-5). */
+  rtol?: number;
+  /** Name used in messages (default 'value'). */
+  what?: string;
+}
+
+/** Assertions that throw a readable CheckFailure. */
+export interface Expect {
+  /** Numbers or arrays equal within atol + rtol·|expected|; says where and by how much they differ. */
+  close(actual: unknown, expected: number | ArrayLike<number>, opts?: CloseOptions): void;
+  /** Strict equality of primitives, element-wise equality of arrays. */
+  equal(actual: unknown, expected: unknown, what?: string): void;
+  /** Fails with `message` unless `condition` is exactly true. */
+  ok(condition: unknown, message?: string): void;
+  /** Passes when fn throws (optionally an error mentioning `includes`). */
+  throws(fn: () => unknown, includes?: string, message?: string): void;
+}
+
+/** The result of one check. */
+export interface CheckResult {
+  name: string;
+  points: number;
+  earned: number;
+  message: string;
+}
+
+/**
+ * Assertions with helpful messages.
+ *
+ * @example
+ * expect.close(myScale, 0.0392, { atol: 1e-4, what: 'scale' });
+ */
+export const expect: Expect = harness.makeExpect();
+
+/**
+ * Runs one check: `fn` passes by returning nothing, earns partial credit by returning a fraction in [0, 1],
+ * and fails by throwing (its message becomes the feedback). Prints a line and resolves to the result.
+ *
+ * @example
+ * check('scale of a symmetric range', 2, () => expect.close(scaleOf(-1, 1, 8), 2 / 255));
+ */
+export function check(name: string, points: number, fn: () => unknown): Promise<CheckResult> {
+  const records: CheckResult[] = [];
+  return harness.makeChecker(records)(name, points, fn).then((r) => {
+    const mark = r.earned >= r.points ? '✔' : r.earned > 0 ? '◐' : '✘';
+    console.log(`${mark} ${r.name}: ${fmtPoints(r.earned)}/${fmtPoints(r.points)} point${r.points === 1 ? '' : 's'}${r.message ? ` — ${r.message}` : ''}`);
+    return r;
+  });
+}
+
+function fmtPoints(p: number): string {
+  return Number.isInteger(p) ? String(p) : p.toFixed(2);
+}
