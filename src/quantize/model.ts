@@ -8,7 +8,8 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { Dataset, imagesTensor } from '../data/dataset';
 import { fakeQuantize, quantize } from './affine';
 import { SampleObserver } from './observers';
-import { computeQParams, QParams } from './qparams';
+import { computeQParams, QParams, quantRange } from './qparams';
+import { FLOAT32_EPS } from './scalar';
 import { RangeMethod } from './ranges';
 
 /** What a layer of a supported sequential model does. */
@@ -206,6 +207,11 @@ export interface QuantPlan {
   weights: Map<string, QuantizedWeight>;
   /** Static activation parameters by layer name (output of that layer); absent = weight-only. */
   activations?: Record<string, QParams>;
+  /**
+   * Dynamic activation quantization at this bit width instead of static ranges: the range of every
+   * activation tensor is measured on each input image at run time (asymmetric, signed, per image).
+   */
+  dynamicActivationBits?: number;
 }
 
 /**
@@ -227,6 +233,27 @@ export function fakeQuantTensor(x: tf.Tensor, qp: QParams): tf.Tensor {
   const inv = Math.fround(1 / qp.scale[0]);
   const zp = qp.zeroPoint[0];
   return tf.tidy(() => tf.mul(tf.sub(tf.clipByValue(tf.add(tf.round(tf.mul(x, inv)), zp), qp.qmin, qp.qmax), zp), qp.scale[0]));
+}
+
+/**
+ * Dynamic fake quantization: each example (first axis) gets the asymmetric signed parameters of its own
+ * range, widened to include 0 (the observer formula, evaluated in tf ops).
+ *
+ * @example
+ * const y = dynamicFakeQuantTensor(activations, 8);
+ */
+export function dynamicFakeQuantTensor(x: tf.Tensor, bits: number): tf.Tensor {
+  const { qmin, qmax } = quantRange(bits, true);
+  return tf.tidy(() => {
+    const n = x.shape[0];
+    const flat = tf.reshape(x, [n, -1]);
+    const lo = tf.minimum(tf.min(flat, 1, true), 0);
+    const hi = tf.maximum(tf.max(flat, 1, true), 0);
+    const scale = tf.maximum(tf.div(tf.sub(hi, lo), qmax - qmin), FLOAT32_EPS);
+    const zp = tf.clipByValue(tf.sub(qmin, tf.round(tf.div(lo, scale))), qmin, qmax);
+    const q = tf.clipByValue(tf.add(tf.round(tf.div(flat, scale)), zp), qmin, qmax);
+    return tf.reshape(tf.mul(tf.sub(q, zp), scale), x.shape);
+  });
 }
 
 function convOrDense(l: LayerInfo, x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor): tf.Tensor {
@@ -270,6 +297,9 @@ export function fakeQuantForward(plan: QuantPlan, images: tf.Tensor4D): tf.Tenso
       } else x = applySimpleLayer(l, x);
       const aq = plan.activations?.[l.name];
       if (aq) x = fakeQuantTensor(x, aq);
+      else if (plan.dynamicActivationBits && (l.kind === 'rescaling' || l.kind === 'conv2d' || l.kind === 'dense')) {
+        x = dynamicFakeQuantTensor(x, plan.dynamicActivationBits);
+      }
     }
     return x as tf.Tensor2D;
   });

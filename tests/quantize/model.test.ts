@@ -130,3 +130,28 @@ test('quantization payload: per-layer methods, SQNR, activation saturation; vali
   const half = await mapKernels(model, (k) => roundToFloat16(k));
   assert.ok(Math.abs((await evaluate(half, testSet)).accuracy - (await evaluate(model, testSet)).accuracy) <= 0.01);
 });
+
+test('quantized model files on disk, and dynamic activation ranges', async () => {
+  const fs = await import('fs');
+  const os = await import('os');
+  const path = await import('path');
+  const { saveQuantizedModel, loadQuantizedModel } = await import('../../src/quantize/node');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optilab-q-'));
+  try {
+    const plan = await buildPtqPlan(model, { bits: 4 });
+    const sizes = saveQuantizedModel(model, plan, dir);
+    assert.equal(fs.statSync(path.join(dir, 'weights.qbin')).size, sizes.weightsBytes);
+    const back = await loadQuantizedModel(dir);
+    assert.deepEqual(await fakeQuantLogits(back.plan, testSet), await fakeQuantLogits(plan, testSet));
+    await assert.rejects(loadQuantizedModel(path.join(dir, 'missing')), /does not exist: save the model/);
+    fs.writeFileSync(path.join(dir, 'model.json'), '{');
+    await assert.rejects(loadQuantizedModel(dir), /is not valid JSON/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const fp = await planAccuracy({ layers: describeModel(model), weights: new Map() }, testSet);
+  const dyn8 = await planAccuracy({ layers: describeModel(model), weights: new Map(), dynamicActivationBits: 8 }, testSet);
+  const dyn2 = await planAccuracy({ layers: describeModel(model), weights: new Map(), dynamicActivationBits: 2 }, testSet);
+  assert.ok(Math.abs(dyn8 - fp) <= 0.01, `dynamic int8 ${dyn8} vs ${fp}`);
+  assert.ok(dyn2 < dyn8 - 0.05, `dynamic 2-bit activations must hurt: ${dyn2}`);
+});
