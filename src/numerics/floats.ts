@@ -53,7 +53,12 @@ function pow2(k: number): number {
   return POW2[k + 200];
 }
 
-/** Round half to even (banker's rounding) of a double, as C's nearbyint in the default mode. */
+/**
+ * Round half to even (banker's rounding) of a double, as C's nearbyint in the default mode.
+ *
+ * @example
+ * roundHalfEven(2.5); // 2
+ */
 export function roundHalfEven(y: number): number {
   const r = Math.round(y);
   // Math.round rounds ties toward +Infinity; move the odd results of exact ties back down.

@@ -5,7 +5,12 @@
 import { checkShape, QParams, sliceLayout } from './qparams';
 import { quantizeValue } from './scalar';
 
-/** Validates shape and qparams together and returns the parameter layout (for other quantizers). */
+/**
+ * Validates shape and qparams together and returns the parameter layout (for other quantizers).
+ *
+ * @example
+ * const layout = affineCheck(w.length, [64, 10], qp); layout.index(5); // the scale entry of value 5
+ */
 export function affineCheck(length: number, shape: number[], qp: QParams): ReturnType<typeof sliceLayout> {
   checkShape(length, shape);
   return checkQParams(qp, shape);

@@ -15,7 +15,12 @@ import { calibrateActivations, describeModel, fakeQuantLogits, LayerInfo, quanti
 import { computeQParams, QParams } from './qparams';
 import { RangeMethod } from './ranges';
 
-/** Accuracy of a plan on a dataset (fake-quant simulation). */
+/**
+ * Accuracy of a plan on a dataset (fake-quant simulation).
+ *
+ * @example
+ * await planAccuracy(await buildPtqPlan(model, { bits: 4 }), test); // e.g. 0.99
+ */
 export async function planAccuracy(plan: QuantPlan, data: Dataset): Promise<number> {
   return scoreLogits(await fakeQuantLogits(plan, data), data.labels, data.numClasses).accuracy;
 }
@@ -51,7 +56,12 @@ export async function layerSensitivity(model: tfl.LayersModel, data: Dataset, bi
   return { baseline, rows };
 }
 
-/** Bytes of a model's conv / dense kernels at the given bit widths (biases and scales in float32). */
+/**
+ * Bytes of a model's conv / dense kernels at the given bit widths (biases and scales in float32).
+ *
+ * @example
+ * modelSizeBytes(describeModel(model), { fc1: 4 }, 8); // fc1 at 4 bits, the rest at 8
+ */
 export function modelSizeBytes(layers: LayerInfo[], bitsPerLayer: Record<string, number> = {}, defaultBits = 32): number {
   let bytes = 0;
   for (const l of layers) {

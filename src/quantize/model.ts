@@ -228,7 +228,12 @@ export async function buildPtqPlan(model: tfl.LayersModel, weights: WeightQuantO
   return plan;
 }
 
-/** Fake-quantizes an activation tensor with per-tensor parameters: (clamp(zp + round(x·(1/s))) − zp)·s. */
+/**
+ * Fake-quantizes an activation tensor with per-tensor parameters: (clamp(zp + round(x·(1/s))) − zp)·s.
+ *
+ * @example
+ * const y = fakeQuantTensor(x, plan.activations!.conv1);
+ */
 export function fakeQuantTensor(x: tf.Tensor, qp: QParams): tf.Tensor {
   const inv = Math.fround(1 / qp.scale[0]);
   const zp = qp.zeroPoint[0];
@@ -264,7 +269,12 @@ function convOrDense(l: LayerInfo, x: tf.Tensor, kernel: tf.Tensor, bias: tf.Ten
   return l.activation === 'relu' ? tf.relu(y) : y;
 }
 
-/** Applies a non-weight layer (rescaling, pool, flatten) to a tensor. */
+/**
+ * Applies a non-weight layer (rescaling, pool, flatten) to a tensor.
+ *
+ * @example
+ * const y = applySimpleLayer(describeModel(model)[0], images); // the normalisation
+ */
 export function applySimpleLayer(l: LayerInfo, x: tf.Tensor): tf.Tensor {
   switch (l.kind) {
     case 'rescaling':

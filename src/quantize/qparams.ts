@@ -56,13 +56,24 @@ export function quantRange(bits: number, signed: boolean, narrowRange = false): 
   return { qmin: narrowRange ? qmin + 1 : qmin, qmax };
 }
 
+/**
+ * Throws a RangeError unless bits is a whole number from 2 to 16.
+ *
+ * @example
+ * checkBits(8); // ok
+ */
 export function checkBits(bits: number): void {
   if (!Number.isInteger(bits) || bits < 2 || bits > 16) {
     throw new RangeError(`bits must be a whole number from 2 to 16, got ${bits}`);
   }
 }
 
-/** Checks that `shape` describes `length` values; returns the number of values. */
+/**
+ * Checks that `shape` describes `length` values; returns the number of values.
+ *
+ * @example
+ * checkShape(6, [2, 3]); // 6
+ */
 export function checkShape(length: number, shape: number[]): number {
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new Error(`shape must be an array of non-negative whole numbers, got ${JSON.stringify(shape)}`);
@@ -126,7 +137,12 @@ export function sliceLayout(shape: number[], axis?: number, groupSize?: number):
   };
 }
 
-/** Splits `x` into the slices of a layout (copies). */
+/**
+ * Splits `x` into the slices of a layout (copies).
+ *
+ * @example
+ * gatherSlices(w, sliceLayout([3, 2], 1)); // [column 0 values, column 1 values]
+ */
 export function gatherSlices(x: Float32Array, layout: SliceLayout): Float32Array[] {
   const sizes = new Int32Array(layout.count);
   for (let i = 0; i < x.length; i++) sizes[layout.index(i)]++;
@@ -139,7 +155,12 @@ export function gatherSlices(x: Float32Array, layout: SliceLayout): Float32Array
   return slices;
 }
 
-/** Throws when `x` holds NaN or ±Infinity. */
+/**
+ * Throws when `x` holds NaN or ±Infinity.
+ *
+ * @example
+ * checkFinite(new Float32Array([1, NaN])); // RangeError: calibration data contains NaN at index 1 ...
+ */
 export function checkFinite(x: ArrayLike<number>, what = 'calibration data'): void {
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i])) {
