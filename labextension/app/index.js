@@ -58,6 +58,8 @@ async function main() {
   const skipIds = new Set(['@jupyterlab/notebook-extension:update-raw-mimetype', '@jupyterlab/apputils-extension:announcements']);
   const skip = (p) => p.id.includes(':language-server') || skipIds.has(p.id);
   lab.registerPlugins([...core.map(pluginsOf).flat(), ...federated.plugins].filter((p) => !skip(p)));
+  // Exposed like JupyterLab's own `window.jupyterapp`, for the browser tests and for debugging in the console.
+  window.jupyterapp = lab;
   await lab.start({ ignorePlugins: [] });
   await lab.restored;
   document.body.dataset.optilabLab = 'ready';

@@ -6,7 +6,7 @@
 import type { FigureSpec, NamedFigure, Table, Trace } from './figure';
 import type { BitLayoutEntry, Histogram, QuantFormat, QuantizationPayload, QuantLayer } from './payloads';
 import type { FigureOptions } from './sparsity';
-import { baseLayout, themeColors } from './theme';
+import { baseLayout, legendOnTop, themeColors } from './theme';
 
 function pickLayer(layers: QuantLayer[], which: number | string): QuantLayer {
   const layer = typeof which === 'number' ? layers[which] : layers.find((l) => l.name === which);
@@ -67,7 +67,7 @@ export function errorHistogramFigure(payload: QuantizationPayload, which: number
       bargap: 0,
       xaxis: { title: { text: 'error (dequantized − original)' } },
       yaxis: { title: { text: 'count' } },
-      legend: { orientation: 'h', y: -0.25, font: { color: c.text } },
+      legend: legendOnTop(theme),
     }),
   };
 }
@@ -126,7 +126,7 @@ export function sqnrFigure(payload: QuantizationPayload, opts: FigureOptions = {
       barmode: 'group',
       xaxis: { title: { text: 'layer' }, type: 'category' },
       yaxis: { title: { text: 'SQNR (dB)' } },
-      legend: { orientation: 'h', y: -0.25, font: { color: c.text } },
+      legend: legendOnTop(theme),
     }),
   };
 }
@@ -166,8 +166,9 @@ export function activationRangeFigure(payload: QuantizationPayload, which: numbe
         { x: a.clipMax, y: 1, xref: 'x', yref: 'paper', text: `clip ${num(a.clipMax)}`, showarrow: false, yanchor: 'bottom', font: { color: c.alert } },
       ],
       xaxis: { title: { text: `activation value (observed ${num(a.min)} … ${num(a.max)})` } },
-      yaxis: { title: { text: 'count' } },
-      legend: { orientation: 'h', y: -0.25, font: { color: c.text } },
+      // Log counts: the few saturated values stay visible next to the bulk of the distribution.
+      yaxis: { title: { text: 'count (log)' }, type: 'log' },
+      legend: legendOnTop(theme),
     }),
   };
 }
@@ -209,14 +210,15 @@ export function saturationFigure(payload: QuantizationPayload, opts: FigureOptio
       barmode: 'overlay',
       xaxis: { title: { text: 'activation value' } },
       yaxis: { autorange: 'reversed', type: 'category' },
-      legend: { orientation: 'h', y: -0.25, font: { color: c.text } },
+      legend: legendOnTop(theme),
       height: Math.max(220, 80 + 40 * layers.length),
     }),
   };
 }
 
 /**
- * Quantization MSE per layer over QAT steps (log scale). Undefined without `qatTrace`.
+ * Weight quantization MSE per layer over training steps (log scale), as recorded during quantization-aware
+ * training or fine-tuning. Undefined without `qatTrace`.
  *
  * @example
  * const fig = qatTraceFigure(payload);
@@ -237,10 +239,10 @@ export function qatTraceFigure(payload: QuantizationPayload, opts: FigureOptions
   }));
   return {
     data,
-    layout: baseLayout(theme, 'Quantization MSE during QAT', {
+    layout: baseLayout(theme, 'Weight quantization MSE over training steps', {
       xaxis: { title: { text: 'training step' } },
       yaxis: { title: { text: 'MSE' }, type: 'log' },
-      legend: { orientation: 'h', y: -0.25, font: { color: c.text } },
+      legend: legendOnTop(theme),
     }),
   };
 }

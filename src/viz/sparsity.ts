@@ -5,7 +5,7 @@
 import type { FigureSpec, NamedFigure } from './figure';
 import { maskMatrix } from './mask';
 import type { SparsityLayer, SparsityPayload } from './payloads';
-import { baseLayout, themeColors, type ThemeName } from './theme';
+import { baseLayout, legendOnTop, themeColors, type ThemeName } from './theme';
 
 export interface FigureOptions {
   theme?: ThemeName;
@@ -135,7 +135,7 @@ export function sparsityTrendFigure(payload: SparsityPayload, opts: FigureOption
   const extra: Record<string, unknown> = {
     xaxis: { title: { text: 'pruning step' } },
     yaxis: { title: { text: 'fraction pruned' }, range: [0, 1], tickformat: '.0%' },
-    legend: { orientation: 'h', y: -0.25, font: { color: c.text } },
+    legend: legendOnTop(theme),
   };
   if (h.accuracy) {
     data.push({
@@ -148,7 +148,7 @@ export function sparsityTrendFigure(payload: SparsityPayload, opts: FigureOption
       line: { width: 2, dash: 'dot', color: c.alert },
       hovertemplate: 'step %{x}: accuracy %{y:.2%}<extra></extra>',
     });
-    extra.yaxis2 = { title: { text: 'accuracy' }, overlaying: 'y', side: 'right', tickformat: '.0%', color: c.text, gridcolor: c.grid, showgrid: false };
+    extra.yaxis2 = { title: { text: 'accuracy' }, overlaying: 'y', side: 'right', tickformat: '.0%', color: c.text, gridcolor: c.grid, showgrid: false, automargin: true };
   }
   return { data, layout: baseLayout(theme, 'Sparsity over pruning steps', extra) };
 }

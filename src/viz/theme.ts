@@ -69,6 +69,16 @@ export function themeColors(theme: ThemeName = 'light'): ThemeColors {
 }
 
 /**
+ * A horizontal legend above the plot area (below the title), so it never collides with the x-axis title.
+ *
+ * @example
+ * baseLayout('light', 'SQNR', { legend: legendOnTop('light') });
+ */
+export function legendOnTop(theme: ThemeName): Layout {
+  return { orientation: 'h', x: 0, xanchor: 'left', y: 1.02, yanchor: 'bottom', font: { color: themeColors(theme).text }, bgcolor: 'rgba(0,0,0,0)' };
+}
+
+/**
  * A layout with the theme's colours, a title and compact margins; `extra` is merged on top (shallowly,
  * except `xaxis`/`yaxis`, which are merged key by key).
  *
@@ -79,12 +89,14 @@ export function baseLayout(theme: ThemeName, title: string, extra: Layout = {}):
   const c = themeColors(theme);
   const axis = { gridcolor: c.grid, zerolinecolor: c.grid, linecolor: c.grid, color: c.text, automargin: true };
   const { xaxis, yaxis, ...rest } = extra as { xaxis?: Layout; yaxis?: Layout } & Layout;
+  // Room for a legend between the title and the plot when there is one on top.
+  const top = (extra.legend as { yanchor?: string } | undefined)?.yanchor === 'bottom' ? 80 : 40;
   return {
-    title: { text: title, font: { size: 14, color: c.text }, x: 0, xanchor: 'left' },
+    title: { text: title, font: { size: 14, color: c.text }, x: 0, xanchor: 'left', y: 0.98, yanchor: 'top', yref: 'container' },
     paper_bgcolor: c.paper,
     plot_bgcolor: c.plot,
     font: { color: c.text, size: 12 },
-    margin: { l: 60, r: 20, t: 40, b: 50 },
+    margin: { l: 60, r: 20, t: top, b: 50 },
     colorway: c.series,
     legend: { font: { color: c.text } },
     hoverlabel: { namelength: -1 },

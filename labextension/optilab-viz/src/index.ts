@@ -77,7 +77,7 @@ export class OptilabRenderer extends Widget implements IRenderMime.IRenderer {
   private showError(kind: string, errors: string[]): void {
     const items = errors.map((e) => `<li>${escapeHtml(e)}</li>`).join('');
     this.node.innerHTML = `<div class="optilab-error" role="alert"><strong>Cannot draw this optilab ${kind} payload</strong>` +
-      `<ul>${items}</ul><p>The payload is shown as received in the cell's plain-text output.</p></div>`;
+      `<ul>${items}</ul><p>The payload types are in optilab's src/viz/payloads.ts; validate one with validateSparsityPayload / validateQuantizationPayload.</p></div>`;
     this.node.dataset.optilabStatus = 'error';
   }
 
@@ -111,14 +111,16 @@ export class OptilabRenderer extends Widget implements IRenderMime.IRenderer {
     for (const f of this.figures) plotly.purge(f.el);
     host.innerHTML = '';
     this.figures = [];
-    for (const f of this.namedFigures(currentTheme())) {
+    const named = this.namedFigures(currentTheme());
+    // All cells first, then plot: each plot sizes itself to its final grid cell.
+    for (const f of named) {
       const el = document.createElement('div');
       el.className = 'optilab-figure';
       el.dataset.figureId = f.id;
       host.appendChild(el);
       this.figures.push({ id: f.id, el });
-      await plotly.newPlot(el, f.figure.data, sized(f.figure), PLOT_CONFIG);
     }
+    for (const [i, f] of named.entries()) await plotly.newPlot(this.figures[i].el, f.figure.data, sized(f.figure), PLOT_CONFIG);
   }
 
   /** Redraws the figures that depend on the selected layer. */
@@ -181,14 +183,15 @@ function sized(f: FigureSpec): Record<string, unknown> {
 export const rendererFactory: IRenderMime.IRendererFactory = {
   safe: true,
   mimeTypes: [SPARSITY_MIME, QUANTIZATION_MIME],
-  defaultRank: 50,
+  // Rank 0 puts the interactive figures ahead of the bundle's text/html and text/plain fallbacks.
+  defaultRank: 0,
   createRenderer: (options) => new OptilabRenderer(options),
 };
 
 const extension: IRenderMime.IExtension = {
   id: '@optilab/jupyterlab-viz:renderers',
   rendererFactory,
-  rank: 50,
+  rank: 0,
   dataType: 'json',
 };
 

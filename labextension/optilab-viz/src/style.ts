@@ -10,8 +10,9 @@ export const STYLE = `
 .optilab-viz-table { margin-top: 8px; }
 .optilab-viz-table table { border-collapse: collapse; font-size: var(--jp-ui-font-size1); }
 .optilab-viz-table th, .optilab-viz-table td { border: 1px solid var(--jp-border-color2); padding: 2px 8px; text-align: left; }
-.optilab-error { border: 1px solid var(--jp-error-color1, #d32f2f); border-left-width: 4px; background: var(--jp-error-color3, #fde8e8);
+.optilab-error { border: 1px solid var(--jp-error-color1, #d32f2f); border-left-width: 6px; background: var(--jp-layout-color1);
   color: var(--jp-ui-font-color1); padding: 8px 12px; border-radius: 2px; }
+.optilab-error strong { color: var(--jp-error-color1, #d32f2f); }
 .optilab-error ul { margin: 6px 0; padding-left: 20px; font-family: var(--jp-code-font-family); font-size: var(--jp-code-font-size); }
 .optilab-error p { margin: 0; color: var(--jp-ui-font-color2); }
 `;

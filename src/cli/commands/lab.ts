@@ -99,11 +99,13 @@ async function startLab(args: string[]): Promise<number> {
     if (!fs.existsSync(file)) throw new Error(`${what} is not set up in this checkout (${file} is missing): run \`bash scripts/setup.sh\``);
   }
   installExtension(path.join(p.root, '.jupyter'), p.root);
-  fs.mkdirSync(p.state, { recursive: true });
+  // User settings, workspaces and the server log; OPTILAB_LAB_STATE gives a lab its own (the browser tests do).
+  const state = path.resolve(process.env.OPTILAB_LAB_STATE || p.state);
+  fs.mkdirSync(state, { recursive: true });
 
   const token = process.env.OPTILAB_LAB_TOKEN || crypto.randomBytes(24).toString('hex');
-  const env = { ...jupyterEnv(p.root), OPTILAB_LAB_STATE: p.state };
-  const logPath = path.join(p.state, 'server.log');
+  const env = { ...jupyterEnv(p.root), OPTILAB_LAB_STATE: state };
+  const logPath = path.join(state, 'server.log');
   const log = fs.createWriteStream(logPath);
   const child = spawn('/usr/bin/python3', [p.server, ...serverArgs({ port, token, notebookDir, openBrowser: !flags['no-browser'] })], {
     env,
