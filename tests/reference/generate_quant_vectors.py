@@ -7,6 +7,10 @@ Run with Debian's python3 (which has python3-torch):
 
 It writes tests/reference/{quant,float,observer}_vectors.json (committed; the tests
 read them without torch). Float32 values are stored as their uint32 bit patterns so nothing is lost.
+
+PyTorch 1.13 has no float8 dtypes: the FP8 vectors (fp8_vectors.json) come from the `ml_dtypes` package
+(float8_e4m3fn, float8_e5m2) when it is importable, e.g. from an unpacked wheel on PYTHONPATH; without it
+the committed fp8_vectors.json is left as it is.
 """
 import json
 import os
@@ -210,8 +214,37 @@ def observer_vectors():
     return {'torch': torch.__version__, 'cases': cases}
 
 
+def fp8_vectors():
+    try:
+        import ml_dtypes
+    except ImportError:
+        return None
+    g = np.random.default_rng(5)
+    vals = []
+    for s in [1e-4, 1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5]:
+        vals += list(g.standard_normal(30) * s)
+    # Exact ties on the E4M3 and E5M2 grids, subnormal ties and overflow boundaries of both formats.
+    vals += [(k + 0.5) * 2.0 ** -9 for k in range(8)] + [(k + 0.5) * 2.0 ** -16 for k in range(4)]
+    vals += [1 + (2 * k + 1) * 2.0 ** -4 for k in range(8)] + [1 + (2 * k + 1) * 2.0 ** -3 for k in range(4)]
+    vals += [448.0, 464.0, 465.0, 480.0, 500.0, -464.0, 57344.0, 61439.0, 61440.0, -61440.0, 0.0, -0.0, 2.0 ** -10, 2.0 ** -17]
+    x = np.array(vals, dtype=np.float32)
+    x = np.concatenate([x, np.array([np.inf, -np.inf, np.nan], dtype=np.float32)])
+    return {
+        'ml_dtypes': ml_dtypes.__version__,
+        'input_bits': [int(b) for b in x.view(np.uint32)],
+        'e4m3fn_bits': [int(b) for b in x.astype(ml_dtypes.float8_e4m3fn).view(np.uint8)],
+        'e5m2_bits': [int(b) for b in x.astype(ml_dtypes.float8_e5m2).view(np.uint8)],
+    }
+
+
 def main():
-    for fname, data in [('float_vectors.json', float_vectors()), ('quant_vectors.json', quant_vectors()), ('observer_vectors.json', observer_vectors())]:
+    outputs = [('float_vectors.json', float_vectors()), ('quant_vectors.json', quant_vectors()), ('observer_vectors.json', observer_vectors())]
+    fp8 = fp8_vectors()
+    if fp8 is None:
+        print('ml_dtypes is not importable: fp8_vectors.json left unchanged')
+    else:
+        outputs.append(('fp8_vectors.json', fp8))
+    for fname, data in outputs:
         path = os.path.join(HERE, fname)
         with open(path, 'w') as f:
             json.dump(data, f, separators=(',', ':'))

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { float16Bits, bfloat16Bits, roundToFloat16, roundToBFloat16, decodeFloat, FLOAT16, BFLOAT16 } from '../../src/numerics';
+import { float16Bits, bfloat16Bits, roundToFloat16, roundToBFloat16, decodeFloat, encodeFloat, FLOAT16, BFLOAT16, FP8_E4M3, FP8_E5M2 } from '../../src/numerics';
 import { computeQParams, quantize, dequantize, MinMaxObserver, MovingAverageMinMaxObserver } from '../../src/quantize';
-import { bitsOf, f32FromBits, loadFloatVectors, loadObserverVectors, loadQuantVectors } from './vectors';
+import { bitsOf, f32FromBits, loadFloatVectors, loadFp8Vectors, loadObserverVectors, loadQuantVectors } from './vectors';
 
 test('float16 and bfloat16 bit patterns equal torch .half() / .bfloat16() exactly (ties, subnormals, overflow, NaN)', () => {
   const v = loadFloatVectors();
@@ -65,4 +65,19 @@ test('running and moving-average observers equal torch over several batches', ()
     assert.deepEqual(bitsOf(qp.scale), c.scale_bits, `${c.observer} scale`);
     assert.deepEqual(Array.from(qp.zeroPoint), c.zero_point, `${c.observer} zero point`);
   }
+});
+
+test('FP8 E4M3 (fn) and E5M2 bit patterns equal ml_dtypes float8_e4m3fn / float8_e5m2', () => {
+  const v = loadFp8Vectors();
+  const x = f32FromBits(v.input_bits);
+  assert.ok(x.length > 300);
+  const e4 = Array.from(encodeFloat(x, FP8_E4M3));
+  const e5 = Array.from(encodeFloat(x, FP8_E5M2));
+  // NaN payloads may differ: any NaN pattern of the format matches a NaN.
+  const nanE4 = (b: number) => (b & 0x7f) === 0x7f;
+  const nanE5 = (b: number) => (b & 0x7c) === 0x7c && (b & 0x03) !== 0;
+  const same = (ours: number[], ref: number[], isNaN: (b: number) => boolean) => ours.map((b, i) => (isNaN(b) && isNaN(ref[i]) ? ref[i] : b));
+  assert.deepEqual(same(e4, v.e4m3fn_bits, nanE4), v.e4m3fn_bits);
+  assert.deepEqual(same(e5, v.e5m2_bits, nanE5), v.e5m2_bits);
+  assert.ok(v.e4m3fn_bits.filter(nanE4).length >= 4, 'overflow and Infinity become NaN in E4M3');
 });

@@ -56,3 +56,7 @@ export interface ObserverCase {
 export function loadObserverVectors(): { torch: string; cases: ObserverCase[] } {
   return JSON.parse(fs.readFileSync(path.join(__dirname, 'observer_vectors.json'), 'utf8'));
 }
+
+export function loadFp8Vectors(): { ml_dtypes: string; input_bits: number[]; e4m3fn_bits: number[]; e5m2_bits: number[] } {
+  return JSON.parse(fs.readFileSync(path.join(__dirname, 'fp8_vectors.json'), 'utf8'));
+}
