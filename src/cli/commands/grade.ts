@@ -1,0 +1,65 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Command, parseArgs, positiveInt, UsageError } from '../command';
+import { repoRoot } from '../paths';
+import { NotebookFormatError } from '../../grader/format';
+import { gradeSubmissions } from '../../grader/grade';
+import { DEFAULT_LIMITS } from '../../grader/runner';
+
+const usage = `usage: optilab grade <submissions dir or .zip> --assignment <source.ipynb> --out <dir>
+                    [--jobs <n>] [--cell-timeout <s>] [--notebook-timeout <s>] [--memory <MiB>]
+
+Grades every submission (<student>.ipynb, or <student>/<any>.ipynb) against the assignment SOURCE: each in
+its own fresh tslab kernel inside a bubblewrap sandbox (no network, read-only system, private scratch folder),
+hidden tests and locked cells taken from the source. Writes to <dir>:
+  results/<student>.json               full result (the record of truth)
+  feedback/<student>.html              feedback page for the student
+  gradescope/<student>/results.json    Gradescope autograder format
+  gradebook.sqlite                     SQLite gradebook (tables submissions, tests, checks)
+  grades.csv                           one row per student for an LMS
+Run it again after an interruption: finished students are skipped (nothing is graded or counted twice).
+Defaults: --jobs = number of cores, --cell-timeout ${DEFAULT_LIMITS.cellTimeoutMs / 1000}, --notebook-timeout ${DEFAULT_LIMITS.notebookTimeoutMs / 1000}, --memory 1536.`;
+
+export const command: Command = {
+  name: 'grade',
+  summary: 'autograde submissions in sandboxed kernels (optilab grade <dir|zip> --assignment <src> --out <dir>)',
+  usage,
+  async run(args) {
+    const { flags, positionals } = parseArgs(args, { assignment: 'string', out: 'string', jobs: 'int', 'cell-timeout': 'int', 'notebook-timeout': 'int', memory: 'int' });
+    if (positionals.length !== 1) throw new UsageError('give exactly one submissions folder or .zip');
+    if (!flags.assignment) throw new UsageError('missing --assignment <source.ipynb>');
+    if (!flags.out) throw new UsageError('missing --out <dir>');
+    const submissions = path.resolve(positionals[0]);
+    const source = path.resolve(String(flags.assignment));
+    for (const p of [submissions, source]) if (!fs.existsSync(p)) throw new UsageError(`${p} does not exist`);
+    const cell = positiveInt('cell-timeout', flags['cell-timeout']);
+    const nbt = positiveInt('notebook-timeout', flags['notebook-timeout']);
+    const limits = { ...DEFAULT_LIMITS, ...(cell ? { cellTimeoutMs: cell * 1000 } : {}), ...(nbt ? { notebookTimeoutMs: nbt * 1000 } : {}) };
+    const width = String(1000).length;
+    try {
+      const s = await gradeSubmissions({
+        source,
+        submissions,
+        out: String(flags.out),
+        repo: repoRoot(),
+        concurrency: positiveInt('jobs', flags.jobs),
+        limits,
+        sandboxLimits: { memoryMiB: positiveInt('memory', flags.memory) },
+        onProgress: (e) => {
+          const head = `[${String(e.done).padStart(width)}/${e.total}] ${e.student}`;
+          if (e.error) console.log(`${head}: GRADER ERROR (will be retried on the next run): ${e.error}`);
+          else if (e.skipped) console.log(`${head}: ${e.result!.score}/${e.result!.maxScore} (already graded)`);
+          else console.log(`${head}: ${e.result!.status === 'invalid' ? 'INVALID ' : ''}${e.result!.score}/${e.result!.maxScore} (${e.result!.seconds.toFixed(1)} s${e.result!.restarts ? `, ${e.result!.restarts} kernel restart(s)` : ''})`);
+        },
+      });
+      console.log(`graded ${s.graded}, already graded ${s.skipped}, grader errors ${s.failed.length}, of ${s.total} submissions in ${s.seconds.toFixed(1)} s -> ${s.out}`);
+      return s.failed.length ? 1 : 0;
+    } catch (e) {
+      if (e instanceof NotebookFormatError) {
+        console.error(`the assignment source has problems (run optilab assign validate):\n${e.message}`);
+        return 1;
+      }
+      throw e;
+    }
+  },
+};

@@ -1,0 +1,27 @@
+/** The graded result of one submission: what the gradebook, the feedback page and the exports are made from. */
+import { CellOutcome, TestOutcome } from './runner';
+
+export interface SubmissionResult {
+  student: string;
+  assignment: string;
+  /** sha256 of the assignment source file: a changed source regrades everything. */
+  assignmentSha: string;
+  /** sha256 of the submitted file ('' when there is none). */
+  submissionSha: string;
+  /** 'graded', or 'invalid' when the file could not be graded at all (not a tslab nbformat-4 notebook). */
+  status: 'graded' | 'invalid';
+  score: number;
+  maxScore: number;
+  tests: TestOutcome[];
+  cells: CellOutcome[];
+  /** What the grader ignored or replaced, and why a submission is invalid. */
+  notes: string[];
+  restarts: number;
+  seconds: number;
+  gradedAt: string;
+}
+
+/** Rounds a score for display and storage (scores are sums of fractions of points). */
+export function roundScore(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
