@@ -13,7 +13,7 @@ import { ZooName } from '../src/models/zoo';
 import { modelToFiles } from '../src/models/io';
 import { trainCached } from '../src/train/cache';
 import { evaluate, scoreLogits } from '../src/train/train';
-import { roundToBFloat16, roundToFloat16, truncateFloat32, zeroBelow } from '../src/numerics';
+import { roundToBFloat16, roundToFloat16, roundToFp8E4M3, roundToFp8E5M2, truncateFloat32, zeroBelow } from '../src/numerics';
 import {
   buildIntegerModel, buildPtqPlan, computeQParams, dequantize, describeModel, encodeQuantizedModel, fakeQuantLogits,
   mapKernels, quantizationAwareTraining, quantize, runIntegerModel,
@@ -41,9 +41,16 @@ export async function run(args: string[]): Promise<BenchReport> {
   const fp32Bytes = fp32Files.weights.length;
   rows.push({ experiment: 'fp32 baseline', setting: model, accuracy: base, dropPP: 0, bytes: fp32Bytes, ratio: 1 });
 
-  for (const [name, fn] of [['float16', roundToFloat16], ['bfloat16', roundToBFloat16]] as const) {
+  const floatFormats: [string, (w: Float32Array) => Float32Array, number][] = [
+    ['float16', roundToFloat16, 16],
+    ['bfloat16', roundToBFloat16, 16],
+    ['fp8 e4m3', (w) => roundToFp8E4M3(w, { saturate: true }), 8],
+    ['fp8 e5m2', (w) => roundToFp8E5M2(w), 8],
+  ];
+  for (const [name, fn, bits] of floatFormats) {
     const acc = (await evaluate(await mapKernels(fp32, fn, true), test)).accuracy;
-    rows.push({ experiment: `${name} weights`, setting: 'round to nearest even', accuracy: acc, dropPP: pp(base, acc), bytes: params * 2, ratio: fp32Bytes / (params * 2) });
+    const bytes = (params * bits) / 8;
+    rows.push({ experiment: `${name} weights`, setting: 'round to nearest even', accuracy: acc, dropPP: pp(base, acc), bytes, ratio: fp32Bytes / bytes });
   }
 
   log('BitOptimizer4ML study');
@@ -79,6 +86,11 @@ export async function run(args: string[]): Promise<BenchReport> {
     const acc = scoreLogits(await fakeQuantLogits(p, test), test.labels, 10).accuracy;
     rows.push({ experiment: 'int8 PTQ (fake quant)', setting: `activations: ${method}`, accuracy: acc, dropPP: pp(base, acc), bytes: files8.weights.length, ratio: fp32Bytes / files8.weights.length });
   }
+  const pt8 = await buildPtqPlan(fp32, { bits: 8, granularity: 'tensor' }, calib, { limit: 1000 });
+  const pt8Acc = scoreLogits(await fakeQuantLogits(pt8, test), test.labels, 10).accuracy;
+  rows.push({ experiment: 'int8 PTQ (fake quant)', setting: 'weights per-tensor instead', accuracy: pt8Acc, dropPP: pp(base, pt8Acc), bytes: files8.weights.length, ratio: fp32Bytes / files8.weights.length });
+  const dyn8 = scoreLogits(await fakeQuantLogits({ ...plan8, activations: undefined, dynamicActivationBits: 8 }, test), test.labels, 10).accuracy;
+  rows.push({ experiment: 'int8 PTQ (fake quant)', setting: 'activations dynamic (per image)', accuracy: dyn8, dropPP: pp(base, dyn8), bytes: files8.weights.length, ratio: fp32Bytes / files8.weights.length });
   log('integer-only path');
   let t0 = performance.now();
   const int = runIntegerModel(buildIntegerModel(plan8), test);
@@ -99,6 +111,13 @@ export async function run(args: string[]): Promise<BenchReport> {
   const qat = await quantizationAwareTraining(qatModel, train, { bits: 4, epochs: 1, seed: 1, learningRate: 5e-4, traceEvery: 50 });
   const qat4 = scoreLogits(await fakeQuantLogits(await buildPtqPlan(qatModel, { bits: 4 }), test), test.labels, 10).accuracy;
   rows.push({ experiment: 'int4 QAT weight-only', setting: `1 epoch, ${train.count} images, ${qat.seconds.toFixed(0)} s`, accuracy: qat4, dropPP: pp(base, qat4), bytes: files4.weights.length, ratio: fp32Bytes / files4.weights.length });
+
+  const qatModelA8 = await mapKernels(fp32, (w) => w, true);
+  const qatA8 = await quantizationAwareTraining(qatModelA8, train, { bits: 4, activationBits: 8, epochs: 1, seed: 1, learningRate: 5e-4, traceEvery: 50 });
+  const w4a8Ptq = scoreLogits(await fakeQuantLogits(await buildPtqPlan(fp32, { bits: 4 }, calib, { limit: 1000 }), test), test.labels, 10).accuracy;
+  rows.push({ experiment: 'int4 PTQ w4a8', setting: 'int8 activations, 1000 calib', accuracy: w4a8Ptq, dropPP: pp(base, w4a8Ptq), bytes: files4.weights.length, ratio: fp32Bytes / files4.weights.length });
+  const w4a8Qat = scoreLogits(await fakeQuantLogits({ ...(await buildPtqPlan(qatModelA8, { bits: 4 })), activations: qatA8.activations }, test), test.labels, 10).accuracy;
+  rows.push({ experiment: 'int4 QAT w4a8', setting: `1 epoch, activations fake-quantized too, ${qatA8.seconds.toFixed(0)} s`, accuracy: w4a8Qat, dropPP: pp(base, w4a8Qat), bytes: files4.weights.length, ratio: fp32Bytes / files4.weights.length });
 
   log('throughput');
   const n = quick ? 1_000_000 : 10_000_000;
