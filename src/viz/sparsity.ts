@@ -39,6 +39,8 @@ export function maskHeatmapFigure(payload: SparsityPayload, which: number | stri
   const view = layer.mask;
   const z = maskMatrix(view);
   const exact = view.kind === 'bits';
+  // Hover words ('kept' / 'pruned') for masks up to 256x256; larger ones hover the bit (cheaper to draw).
+  const words = exact && view.rows * view.cols <= 65536;
   const trace = {
     type: 'heatmap' as const,
     name: layer.name,
@@ -47,9 +49,9 @@ export function maskHeatmapFigure(payload: SparsityPayload, which: number | stri
     zmax: 1,
     colorscale: [[0, c.pruned], [1, c.kept]],
     showscale: !exact,
-    ...(exact ? { customdata: z.map((row) => row.map((b) => (b ? 'kept' : 'pruned'))) } : { colorbar: { title: { text: 'kept', side: 'right' }, tickformat: '.0%', outlinewidth: 0 } }),
+    ...(exact ? (words ? { customdata: z.map((row) => row.map((b) => (b ? 'kept' : 'pruned'))) } : {}) : { colorbar: { title: { text: 'kept', side: 'right' }, tickformat: '.0%', outlinewidth: 0 } }),
     hovertemplate: exact
-      ? 'row %{y}, col %{x}: %{customdata}<extra></extra>'
+      ? (words ? 'row %{y}, col %{x}: %{customdata}<extra></extra>' : 'row %{y}, col %{x}: %{z} (1 = kept, 0 = pruned)<extra></extra>')
       : `rows %{y}×${view.kind === 'density' ? view.cellRows : 1}, cols %{x}×${view.kind === 'density' ? view.cellCols : 1}: %{z:.1%} kept<extra></extra>`,
     xgap: 0,
     ygap: 0,

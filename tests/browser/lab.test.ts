@@ -105,6 +105,7 @@ async function figures(): Promise<Any[]> {
         kind: el.dataset.optilabKind,
         status: el.dataset.optilabStatus,
         renderMs: Number(el.dataset.renderMs),
+        plotMs: Number(el.dataset.plotMs),
         error: el.querySelector('.optilab-error')?.textContent ?? null,
         layers: el.querySelectorAll('select.optilab-layer-select option').length,
         figures: Array.from(el.querySelectorAll('.optilab-figure')).map((f) => {
@@ -189,6 +190,7 @@ test('a 512x512 mask heat map renders fast; malformed and newer payloads show th
   const mask = big.figures.find((x: Any) => x.id === 'sparsity-mask');
   assert.deepEqual([mask.traces[0].type, mask.traces[0].rows, mask.traces[0].cols], ['heatmap', 512, 512]);
   timings.mask512RenderMs = big.renderMs;
+  timings.mask512PlotMs = big.plotMs;
   assert.ok(big.renderMs <= 3000, `512x512 heat map rendered in ${big.renderMs} ms (target 1000 ms)`);
   assert.equal(broken.status, 'error');
   assert.match(broken.error, /Cannot draw this optilab sparsity payload/);

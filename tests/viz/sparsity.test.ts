@@ -35,7 +35,10 @@ test('a 512x512 mask stays exact and builds quickly', () => {
   const t0 = performance.now();
   const fig = maskHeatmapFigure({ version: 1, layers: [layer] });
   const ms = performance.now() - t0;
-  const z = (fig.data[0] as unknown as { z: number[][] }).z;
+  const t = fig.data[0] as unknown as { z: number[][]; customdata?: unknown; hovertemplate: string };
+  const z = t.z;
+  assert.equal(t.customdata, undefined, 'no per-cell hover words for large masks');
+  assert.match(t.hovertemplate, /1 = kept, 0 = pruned/);
   assert.equal(layer.mask.kind, 'bits');
   assert.equal(z.length * z[0].length, 512 * 512);
   assert.ok(ms < 1000, `built in ${ms.toFixed(0)} ms`);
