@@ -88,7 +88,8 @@ export async function run(args: string[]): Promise<BenchReport> {
   }
   const pt8 = await buildPtqPlan(fp32, { bits: 8, granularity: 'tensor' }, calib, { limit: 1000 });
   const pt8Acc = scoreLogits(await fakeQuantLogits(pt8, test), test.labels, 10).accuracy;
-  rows.push({ experiment: 'int8 PTQ (fake quant)', setting: 'weights per-tensor instead', accuracy: pt8Acc, dropPP: pp(base, pt8Acc), bytes: files8.weights.length, ratio: fp32Bytes / files8.weights.length });
+  const pt8Bytes = encodeQuantizedModel(fp32, pt8).weights.length;
+  rows.push({ experiment: 'int8 PTQ (fake quant)', setting: 'weights per-tensor instead', accuracy: pt8Acc, dropPP: pp(base, pt8Acc), bytes: pt8Bytes, ratio: fp32Bytes / pt8Bytes });
   const dyn8 = scoreLogits(await fakeQuantLogits({ ...plan8, activations: undefined, dynamicActivationBits: 8 }, test), test.labels, 10).accuracy;
   rows.push({ experiment: 'int8 PTQ (fake quant)', setting: 'activations dynamic (per image)', accuracy: dyn8, dropPP: pp(base, dyn8), bytes: files8.weights.length, ratio: fp32Bytes / files8.weights.length });
   log('integer-only path');
