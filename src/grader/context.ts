@@ -20,6 +20,7 @@ export function kernelContext(repo: string, limits?: SandboxLimits): { opts: Ker
   if (!sandboxAvailable()) {
     throw new Error('bubblewrap (bwrap) cannot create a sandbox here: install the Debian package bubblewrap (bash scripts/setup.sh does)');
   }
+  sweepStaleCgroups();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'og-'));
   return { opts: { repo, workDir, limits }, cleanup: () => fs.rmSync(workDir, { recursive: true, force: true }) };
 }
@@ -36,4 +37,26 @@ export function writeAtomic(file: string, data: string | Uint8Array): void {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
+}
+
+/** Removes empty per-kernel cgroups left by a grader that was killed (rmdir fails on cgroups still in use). */
+function sweepStaleCgroups(): void {
+  for (const ctl of ['pids', 'memory']) {
+    const dir = path.join('/sys/fs/cgroup', ctl, 'optilab-grader');
+    let entries: string[] = [];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      try {
+        const procs = fs.readFileSync(path.join(dir, e, 'cgroup.procs'), 'utf8').trim();
+        const age = Date.now() - fs.statSync(path.join(dir, e)).mtimeMs;
+        if (!procs && age > 60_000) fs.rmdirSync(path.join(dir, e));
+      } catch {
+        // in use or already gone
+      }
+    }
+  }
 }
