@@ -72,7 +72,8 @@ function writeCorePackage(shared) {
     name: '@optilab/lab-core',
     version: pkg.version,
     private: true,
-    dependencies: Object.fromEntries(Object.entries(shared).map(([n, v]) => [n, `^${v}`])),
+    // Major-version ranges: the prebuilt extension then accepts the packages of any JupyterLab 4 release.
+    dependencies: Object.fromEntries(Object.entries(shared).map(([n, v]) => [n, `^${v.split('.')[0]}.0.0`])),
     jupyterlab: { singletonPackages: Object.keys(shared) },
   };
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(data, null, 2) + '\n');
