@@ -120,6 +120,20 @@ export async function run(args: string[]): Promise<BenchReport> {
   const w4a8Qat = scoreLogits(await fakeQuantLogits({ ...(await buildPtqPlan(qatModelA8, { bits: 4 })), activations: qatA8.activations }, test), test.labels, 10).accuracy;
   rows.push({ experiment: 'int4 QAT w4a8', setting: `1 epoch, activations fake-quantized too, ${qatA8.seconds.toFixed(0)} s`, accuracy: w4a8Qat, dropPP: pp(base, w4a8Qat), bytes: files4.weights.length, ratio: fp32Bytes / files4.weights.length });
 
+  log('int2');
+  for (const method of ['minmax', 'mse'] as const) {
+    const p2 = await buildPtqPlan(fp32, { bits: 2, method });
+    const acc = scoreLogits(await fakeQuantLogits(p2, test), test.labels, 10).accuracy;
+    const b2 = encodeQuantizedModel(fp32, p2).weights.length;
+    rows.push({ experiment: 'int2 PTQ weight-only', setting: `per-channel sym ${method}`, accuracy: acc, dropPP: pp(base, acc), bytes: b2, ratio: fp32Bytes / b2 });
+  }
+  const qatModel2 = await mapKernels(fp32, (w) => w, true);
+  const qat2 = await quantizationAwareTraining(qatModel2, train, { bits: 2, epochs: 1, seed: 1, learningRate: 5e-4, traceEvery: 50 });
+  const plan2 = await buildPtqPlan(qatModel2, { bits: 2 });
+  const qat2Acc = scoreLogits(await fakeQuantLogits(plan2, test), test.labels, 10).accuracy;
+  const b2q = encodeQuantizedModel(qatModel2, plan2).weights.length;
+  rows.push({ experiment: 'int2 QAT weight-only', setting: `1 epoch, ${train.count} images, ${qat2.seconds.toFixed(0)} s`, accuracy: qat2Acc, dropPP: pp(base, qat2Acc), bytes: b2q, ratio: fp32Bytes / b2q });
+
   log('throughput');
   const n = quick ? 1_000_000 : 10_000_000;
   const x = new Float32Array(n);
