@@ -186,7 +186,7 @@ export function saturationFigure(payload: QuantizationPayload, opts: FigureOptio
   if (layers.length === 0) return undefined;
   const theme = opts.theme ?? 'light';
   const c = themeColors(theme);
-  const names = layers.map((l) => `${l.name} (${(l.activation!.saturationRate * 100).toFixed(1)}%)`);
+  const names = layers.map((l) => `${l.name} (${(l.activation!.saturationRate * 100).toFixed(2)}%)`);
   const acts = layers.map((l) => l.activation!);
   const bar = (name: string, lo: number[], hi: number[], color: string, width: number): Trace => ({
     type: 'bar',

@@ -226,20 +226,25 @@ test('the demo notebook prunes and quantizes LeNet-5 and every figure renders', 
   assert.equal(q.kind, 'quantization');
   const qf = byId(q);
   assert.deepEqual(Object.keys(qf), ['quant-sqnr', 'quant-error', 'quant-activation', 'quant-saturation', 'quant-qat', 'quant-bits']);
-  assert.deepEqual(qf['quant-sqnr'].map((t: Any) => [t.name, t.n]), [['minmax', 5], ['percentile', 5], ['mse', 5]]);
-  assert.equal(qf['quant-error'].length, 3, 'three methods overlaid');
+  assert.deepEqual(qf['quant-sqnr'].map((t: Any) => [t.name, t.n]), [['minmax', 5], ['percentile', 5], ['entropy', 5], ['mse', 5]]);
+  assert.equal(qf['quant-error'].length, 4, 'four methods overlaid');
   assert.equal(qf['quant-activation'].length, 2, 'in range + saturated');
   assert.equal(qf['quant-saturation'].length, 3);
-  assert.equal(qf['quant-qat'].length, 5, 'one MSE line per layer');
+  assert.equal(qf['quant-qat'].length, 5, 'one QAT MSE line per layer');
   assert.equal(qf['quant-bits'][0].rows, 4, 'float32, float16, bfloat16, fp8-e4m3');
   for (const v of f) for (const fig of v.figures) assert.ok(fig.svgTraces > 0, `${fig.id} drew something`);
 
-  // The layer selector redraws the layer figures: fc1 is 400x120.
+  // The layer selectors redraw the layer figures: fc1 is 400x120.
   const nb = await current();
   await b.page.selectOption(`${nb} .optilab-viz[data-optilab-kind="sparsity"] select.optilab-layer-select`, '2');
   await b.page.waitForFunction((sel: string) => {
     const gd = document.querySelector(`${sel} .optilab-viz[data-optilab-kind="sparsity"] [data-figure-id="sparsity-mask"]`) as Any;
     return gd?.data?.[0]?.z?.length === 400;
+  }, nb, { timeout: 10000 });
+  await b.page.selectOption(`${nb} .optilab-viz[data-optilab-kind="quantization"] select.optilab-layer-select`, '4');
+  await b.page.waitForFunction((sel: string) => {
+    const gd = document.querySelector(`${sel} .optilab-viz[data-optilab-kind="quantization"] [data-figure-id="quant-error"]`) as Any;
+    return /logits/.test(gd?._fullLayout?.title?.text ?? '');
   }, nb, { timeout: 10000 });
 
   await screenshots(nb, 'light');
