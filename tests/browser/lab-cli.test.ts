@@ -53,3 +53,8 @@ test('the server listens on 127.0.0.1 with a token and offers only the tslab ker
   assert.ok(args.includes('--ServerApp.open_browser=False'));
   assert.ok(args.includes('--KernelSpecManager.allowed_kernelspecs=tslab'));
 });
+
+test('the extension source type-checks against the JupyterLab 4 packages and src/viz', () => {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'labextension', 'optilab-viz', 'tsconfig.json')], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+});
