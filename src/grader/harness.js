@@ -435,8 +435,20 @@ function install(fd) {
   blockEscapes();
   // Load the course library before freezing: its dependencies define classes the old way (__extends assigns
   // `constructor` on objects that inherit built-in prototypes), which must happen before lockdown.
+  let ref = Object.freeze({});
   try {
-    require(require.resolve('optilab', { paths: [process.cwd()] }));
+    const file = require.resolve('optilab', { paths: [process.cwd()] });
+    const lib = require(file);
+    // Tests may compare with the library (`ref`): freeze its modules' exports so student code cannot swap a
+    // reference function (or one it calls) for its own.
+    const root = require('path').dirname(require('path').dirname(require('fs').realpathSync(file)));
+    for (const key of Object.keys(require.cache)) {
+      const m = require.cache[key];
+      if (key.startsWith(root + require('path').sep) && !key.includes(require('path').sep + 'node_modules' + require('path').sep) && m && m.exports && typeof m.exports === 'object') Object.freeze(m.exports);
+    }
+    const copy = Object.create(null);
+    for (const k of Object.keys(lib)) copy[k] = lib[k];
+    ref = Object.freeze(copy);
   } catch (_) {
     // not resolvable from here: notebooks that import it will say so
   }
@@ -459,7 +471,7 @@ function install(fd) {
       pending[pending.length] = p;
       return p;
     };
-    const scope = { check: trackedCheck, expect };
+    const scope = { check: trackedCheck, expect, ref };
     for (const n of SAFE_NAMES) scope[n] = globalThis[n];
     Object.freeze(scope);
     let error = '';

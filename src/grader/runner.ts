@@ -264,7 +264,7 @@ export function wrapTestCell(source: string, nonce: string, gradeId: string): st
   return [
     `const ogG${tag}: any = ({}).constructor.constructor('return this')();`,
     `const ogR${tag} = await ogG${tag}.__optilab_grader__.run(${JSON.stringify(nonce)}, ${JSON.stringify(gradeId)}, async (__og: any) => { 'use strict';`,
-    `const { check, expect, ${SAFE_NAMES.join(', ')} } = __og;`,
+    `const { check, expect, ref, ${SAFE_NAMES.join(', ')} } = __og;`,
     source,
     '});',
   ].join('\n');

@@ -53,12 +53,23 @@ export const expect: Expect = harness.makeExpect();
 
 /**
  * Runs one check: `fn` passes by returning nothing, earns partial credit by returning a fraction in [0, 1],
- * and fails by throwing (its message becomes the feedback). Prints a line and resolves to the result.
+ * and fails by throwing (its message becomes the feedback). Prints a line when the check has finished
+ * (returns nothing, so a notebook cell does not display a pending promise; use `runCheck` to await it).
  *
  * @example
  * check('scale of a symmetric range', 2, () => expect.close(scaleOf(-1, 1, 8), 2 / 255));
  */
-export function check(name: string, points: number, fn: () => unknown): Promise<CheckResult> {
+export function check(name: string, points: number, fn: () => unknown): void {
+  void runCheck(name, points, fn);
+}
+
+/**
+ * Like `check`, but resolves to the result.
+ *
+ * @example
+ * const r = await runCheck('mean', 1, () => expect.close(mean([1, 3]), 2)); // r.earned === 1
+ */
+export function runCheck(name: string, points: number, fn: () => unknown): Promise<CheckResult> {
   const records: CheckResult[] = [];
   return harness.makeChecker(records)(name, points, fn).then((r) => {
     const mark = r.earned >= r.points ? '✔' : r.earned > 0 ? '◐' : '✘';
