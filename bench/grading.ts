@@ -1,0 +1,143 @@
+/**
+ * `npm run bench -- grading [--n 100] [--baseline-n N] [--lab quantization-lab] [--jobs J]`: grades N submissions
+ * of a graded lab with `optilab grade` (sandboxed kernels, warm pool, J parallel jobs) and, in the same run,
+ * grades them one after another the way nbgrader does: each submission's autograded notebook (answers from
+ * the submission, tests and hidden tests from the source) executed by `jupyter nbconvert --execute` on the
+ * tslab kernel. Reports submissions per minute, seconds per submission, and the grader's per-submission
+ * overhead (time not spent executing cells). --baseline-n grades only the first N with nbconvert (a sample,
+ * to keep the run short; its rate is extrapolated per submission and said so in the notes).
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { analyzeSource, cellSource, MARKERS, Notebook, parseNotebook, release, toSourceLines } from '../src/grader/format';
+import { gradeSubmissions } from '../src/grader/grade';
+import { planSubmission } from '../src/grader/plan';
+import { SubmissionResult } from '../src/grader/result';
+import { jupyterEnv } from '../src/cli/paths';
+import type { BenchReport } from './harness';
+
+const ROOT = path.resolve(__dirname, '..');
+
+function flag(args: string[], name: string, dflt: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
+}
+
+/** The solution code of a solution cell (markers removed). */
+function solutionText(source: string): string {
+  return source
+    .split('\n')
+    .filter((l) => l.trim() !== MARKERS.beginSolution && l.trim() !== MARKERS.endSolution)
+    .join('\n');
+}
+
+/** Submission i: the released notebook with some tasks solved (bit k of i % 2^tasks = task k solved). */
+function makeSubmission(source: Notebook, i: number): Notebook {
+  const student = release(source);
+  const solutions = source.cells.filter((c) => c.metadata?.nbgrader?.solution);
+  let k = 0;
+  for (const cell of student.cells) {
+    const id = cell.metadata?.nbgrader?.grade_id;
+    const src = solutions.find((s) => s.metadata.nbgrader.grade_id === id);
+    if (!src) continue;
+    const solved = ((i >> k) & 1) === 1 || i % 5 === 0;
+    if (solved) cell.source = toSourceLines(solutionText(cellSource(src)));
+    k++;
+  }
+  return student;
+}
+
+/** What nbgrader's autograde step executes: the plan of the submission as a notebook. */
+function autogradedNotebook(source: Notebook, submission: Notebook): Notebook {
+  const { plan } = planSubmission(analyzeSource(source).cells, submission);
+  return {
+    ...source,
+    cells: plan.map((p, i) => ({ cell_type: 'code', id: `a${i}`, metadata: {}, source: toSourceLines(p.source), outputs: [], execution_count: null })),
+  };
+}
+
+export async function run(args: string[]): Promise<BenchReport> {
+  const n = Number(flag(args, 'n', '100'));
+  const baselineN = Math.min(n, Number(flag(args, 'baseline-n', String(n))));
+  const lab = flag(args, 'lab', 'quantization-lab');
+  const jobs = Number(flag(args, 'jobs', String(os.cpus().length)));
+  const sourceFile = path.join(ROOT, 'notebooks', 'labs', `${lab}.ipynb`);
+  const source = parseNotebook(fs.readFileSync(sourceFile, 'utf8'), lab);
+  // Inside the checkout (.cache is ignored by git) so tslab under nbconvert resolves @types/node and optilab.
+  const work = fs.mkdtempSync(path.join(ROOT, '.cache', 'bench-grading-'));
+  const subs = path.join(work, 'submissions');
+  const auto = path.join(work, 'autograded');
+  fs.mkdirSync(subs, { recursive: true });
+  fs.mkdirSync(auto, { recursive: true });
+  const submissions: Notebook[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = makeSubmission(source, i);
+    submissions.push(s);
+    fs.writeFileSync(path.join(subs, `student${String(i).padStart(3, '0')}.ipynb`), JSON.stringify(s));
+  }
+  try {
+    // 1. optilab grade
+    const t0 = performance.now();
+    let lastLine = 0;
+    const summary = await gradeSubmissions({
+      source: sourceFile,
+      submissions: subs,
+      out: path.join(work, 'graded'),
+      repo: ROOT,
+      concurrency: jobs,
+      onProgress: (e) => {
+        if (e.done - lastLine >= 10 || e.done === e.total) {
+          lastLine = e.done;
+          process.stderr.write(`optilab grade: ${e.done}/${e.total} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+        }
+      },
+    });
+    const oursSeconds = (performance.now() - t0) / 1000;
+    if (summary.failed.length) throw new Error(`the grader failed on ${summary.failed.length} submissions: ${summary.failed[0].error}`);
+    const results: SubmissionResult[] = fs.readdirSync(path.join(work, 'graded', 'results')).map((f) => JSON.parse(fs.readFileSync(path.join(work, 'graded', 'results', f), 'utf8')));
+    const cellSeconds = results.reduce((s, r) => s + r.cells.reduce((a, c) => a + c.seconds, 0), 0) / results.length;
+    const inGrader = results.reduce((s, r) => s + r.seconds, 0) / results.length;
+    // 2. nbgrader-style: one nbconvert --execute after another
+    const env = jupyterEnv(ROOT);
+    const t1 = performance.now();
+    let baselineFailures = 0;
+    for (let i = 0; i < baselineN; i++) {
+      const file = path.join(auto, `student${String(i).padStart(3, '0')}.ipynb`);
+      fs.writeFileSync(file, JSON.stringify(autogradedNotebook(source, submissions[i])));
+      const r = spawnSync('jupyter', ['nbconvert', '--to', 'notebook', '--execute', '--allow-errors', '--ExecutePreprocessor.kernel_name=tslab', '--ExecutePreprocessor.timeout=120', '--output-dir', path.join(work, 'executed'), file], { env, encoding: 'utf8' });
+      if (r.status !== 0) baselineFailures++;
+      if ((i + 1) % 10 === 0 || i + 1 === baselineN) process.stderr.write(`nbconvert --execute: ${i + 1}/${baselineN} (${((performance.now() - t1) / 1000).toFixed(0)} s)\n`);
+    }
+    const baseSeconds = (performance.now() - t1) / 1000;
+    const oursPerMin = (60 * n) / oursSeconds;
+    const basePerMin = (60 * baselineN) / baseSeconds;
+    const scores = results.map((r) => r.score);
+    return {
+      rows: [
+        { method: `optilab grade (${jobs} jobs, sandboxed, warm pool)`, submissions: n, seconds: oursSeconds, perMinute: oursPerMin, secondsPerSubmission: oursSeconds / n, overheadSeconds: inGrader - cellSeconds, speedup: oursPerMin / basePerMin },
+        { method: 'nbconvert --execute, one after another', submissions: baselineN, seconds: baseSeconds, perMinute: basePerMin, secondsPerSubmission: baseSeconds / baselineN, overheadSeconds: null, speedup: 1 },
+      ],
+      columns: [
+        ['method', (r) => r.method as string],
+        ['submissions', (r) => r.submissions as number],
+        ['seconds', (r) => r.seconds as number],
+        ['per minute', (r) => r.perMinute as number],
+        ['s / submission', (r) => r.secondsPerSubmission as number],
+        ['overhead s', (r) => r.overheadSeconds as number | null],
+        ['speedup', (r) => r.speedup as number],
+      ],
+      notes: [
+        `lab ${lab}; ${os.cpus().length} cores; load average at the end ${os.loadavg()[0].toFixed(1)}`,
+        `optilab grade: mean ${inGrader.toFixed(2)} s per submission inside the grader, of which ${cellSeconds.toFixed(2)} s executing cells; the overhead column is the rest (waiting for a pool kernel, result channel, replays)`,
+        `scores: min ${Math.min(...scores)}, max ${Math.max(...scores)}, mean ${(scores.reduce((a, b) => a + b, 0) / scores.length).toFixed(2)} of ${results[0]?.maxScore}`,
+        ...(baselineN < n ? [`nbconvert graded a sample of the first ${baselineN} submissions; its rate is per submission`] : []),
+        ...(baselineFailures ? [`nbconvert failed on ${baselineFailures} notebooks`] : []),
+      ],
+      extra: { lab, jobs, baselineFailures },
+    };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
