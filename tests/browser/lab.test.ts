@@ -255,6 +255,8 @@ test('the figures follow the dark theme', async () => {
   await app(`(app) => app.commands.execute('apputils:change-theme', { theme: 'JupyterLab Dark' })`);
   await b.page.waitForFunction(() => document.body.dataset.jpThemeLight === 'false', null, { timeout: 20000 });
   const nb = await current();
+  const count = await b.page.$$eval(`${nb} .optilab-figure`, (els: Element[]) => els.length);
+  assert.equal(count, 3 + 6, 'all sparsity and quantization figures are there to recolour');
   await b.page.waitForFunction((sel: string) => Array.from(document.querySelectorAll(`${sel} .optilab-figure`)).every((f) => (f as Any)._fullLayout?.paper_bgcolor === '#1e1e1e'), nb, { timeout: 20000 });
   await screenshots(nb, 'dark');
   await app(`(app) => app.commands.execute('apputils:change-theme', { theme: 'JupyterLab Light' })`);
