@@ -251,7 +251,7 @@ export interface IntegerModel {
   input: QParams;
   /** Name of the layer whose output quantization is the input quantization. */
   inputLayer: string;
-  steps: ({ kind: 'int'; layer: IntLayer } | { kind: 'maxpool' | 'flatten'; info: LayerInfo })[];
+  steps: ({ kind: 'int'; layer: IntLayer } | { kind: 'maxpool' | 'flatten' | 'relu'; info: LayerInfo })[];
 }
 
 /**
@@ -282,7 +282,8 @@ export function buildIntegerModel(plan: QuantPlan): IntegerModel {
       const L = prepareLayer(l, plan, scale);
       steps.push({ kind: 'int', layer: L });
       scale = L.out.scale[0];
-    } else if (l.kind === 'maxpool' || l.kind === 'flatten') steps.push({ kind: l.kind, info: l });
+    } else if (l.kind === 'maxpool' || l.kind === 'flatten' || l.kind === 'relu') steps.push({ kind: l.kind, info: l });
+    else if (l.kind === 'identity') continue;
     else throw new Error(`layer '${l.name}' (${l.kind}) is only supported as the first layer`);
   }
   return { rescale, input, inputLayer, steps };
@@ -315,6 +316,11 @@ export function runIntegerModel(im: IntegerModel, data: Dataset, batchSize = 200
     for (const s of im.steps) {
       if (s.kind === 'int') x = s.layer.info.kind === 'conv2d' ? conv2dInt(x, s.layer) : denseInt(x, s.layer);
       else if (s.kind === 'maxpool') x = maxPoolInt(x, s.info);
+      else if (s.kind === 'relu') {
+        // ReLU on the integer grid: values below the zero point (negative reals) become the zero point.
+        const zp = x.zeroPoint;
+        x = { ...x, data: x.data.map((v) => (v < zp ? zp : v)) };
+      }
       else x = { ...x, shape: [x.shape[0], x.data.length / x.shape[0]] };
     }
     if (x.shape[1] !== classes) throw new Error(`the model outputs ${x.shape[1]} values per image but the data has ${classes} classes`);

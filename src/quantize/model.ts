@@ -13,7 +13,7 @@ import { FLOAT32_EPS } from './scalar';
 import { RangeMethod } from './ranges';
 
 /** What a layer of a supported sequential model does. */
-export type LayerKind = 'rescaling' | 'conv2d' | 'dense' | 'maxpool' | 'flatten';
+export type LayerKind = 'rescaling' | 'conv2d' | 'dense' | 'maxpool' | 'flatten' | 'identity' | 'relu';
 
 /** Plain description of one layer (weights copied out of tfjs). */
 export interface LayerInfo {
@@ -38,6 +38,12 @@ const CLASS_KIND: Record<string, LayerKind> = {
   Dense: 'dense',
   MaxPooling2D: 'maxpool',
   Flatten: 'flatten',
+  // No-ops at inference time.
+  Dropout: 'identity',
+  InputLayer: 'identity',
+  // A separate activation layer (relu or linear only; checked below).
+  Activation: 'relu',
+  ReLU: 'relu',
 };
 
 function pair(v: unknown, fallback: number): [number, number] {
@@ -47,8 +53,9 @@ function pair(v: unknown, fallback: number): [number, number] {
 }
 
 /**
- * Describes the layers of a sequential model built from Rescaling, Conv2D, Dense, MaxPooling2D and Flatten
- * layers with ReLU or linear activations (all zoo models), copying their weights.
+ * Describes the layers of a sequential model built from Rescaling, Conv2D, Dense, MaxPooling2D, Flatten,
+ * ReLU / Activation('relu'), Dropout and InputLayer layers with ReLU or linear activations (all zoo models),
+ * copying their weights.
  *
  * @example
  * const layers = describeModel(lenet5()); // [{ name: 'normalize', kind: 'rescaling', ... }, { name: 'conv1', ... }, ...]
@@ -81,6 +88,12 @@ export function describeModel(model: tfl.LayersModel): LayerInfo[] {
       info.poolSize = pair(cfg.poolSize, 2);
       info.strides = pair(cfg.strides ?? cfg.poolSize, 2);
       info.padding = cfg.padding === 'same' ? 'same' : 'valid';
+    } else if (kind === 'relu' && cls === 'Activation') {
+      const act = String(cfg.activation ?? 'linear');
+      if (act === 'linear') info.kind = 'identity';
+      else if (act !== 'relu') throw new Error(`layer '${layer.name}' uses activation '${act}'; only relu and linear are supported`);
+    } else if (kind === 'relu' && cls === 'ReLU' && (cfg.maxValue != null || Number(cfg.negativeSlope ?? 0) !== 0 || Number(cfg.threshold ?? 0) !== 0)) {
+      throw new Error(`layer '${layer.name}': only a plain ReLU is supported (no max value, slope or threshold)`);
     } else if (kind === 'rescaling') {
       info.scale = Number(cfg.scale);
       info.offset = Number(cfg.offset ?? 0);
@@ -179,12 +192,17 @@ export async function calibrateActivations(model: tfl.LayersModel, data: Dataset
       new SampleObserver({ bits, symmetric: opts.symmetric ?? false, signed: true, method: l.kind === 'rescaling' ? 'minmax' : (opts.method ?? 'minmax'), percentile: opts.percentile, maxSamples: 100000 }),
     ]),
   );
+  // Without a leading rescaling layer, the raw input is quantized too (entry 'input').
+  if (layers[0]?.kind !== 'rescaling') {
+    observers.set('input', new SampleObserver({ bits, symmetric: opts.symmetric ?? false, signed: true, method: 'minmax', maxSamples: 1000 }));
+  }
   const batch = opts.batchSize ?? 250;
   for (let start = 0; start < n; start += batch) {
     const m = Math.min(batch, n - start);
     const outs = tf.tidy(() => {
       let x: tf.Tensor = imagesTensor(data, start, m);
       const keep: [string, tf.Tensor][] = [];
+      if (observers.has('input')) keep.push(['input', tf.keep(x.clone())]);
       for (const layer of model.layers) {
         x = layer.apply(x) as tf.Tensor;
         if (observers.has(layer.name)) keep.push([layer.name, tf.keep(x)]);
@@ -283,6 +301,10 @@ export function applySimpleLayer(l: LayerInfo, x: tf.Tensor): tf.Tensor {
       return tf.maxPool(x as tf.Tensor4D, l.poolSize!, l.strides!, l.padding!);
     case 'flatten':
       return tf.reshape(x, [x.shape[0], -1]);
+    case 'identity':
+      return x;
+    case 'relu':
+      return tf.relu(x);
     default:
       throw new Error(`layer '${l.name}' (${l.kind}) has weights`);
   }
@@ -299,6 +321,7 @@ export function applySimpleLayer(l: LayerInfo, x: tf.Tensor): tf.Tensor {
 export function fakeQuantForward(plan: QuantPlan, images: tf.Tensor4D): tf.Tensor2D {
   return tf.tidy(() => {
     let x: tf.Tensor = images;
+    if (plan.activations?.input) x = fakeQuantTensor(x, plan.activations.input);
     for (const l of plan.layers) {
       if (l.kind === 'conv2d' || l.kind === 'dense') {
         const qw = plan.weights.get(l.name);

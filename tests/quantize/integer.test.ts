@@ -92,6 +92,24 @@ test('integer path on an MLP (dense only) and unsupported layers are refused', a
   const r = runIntegerModel(buildIntegerModel(plan), data);
   const agree = r.predictions.filter((p, i) => p === fq.predictions[i]).length / data.count;
   assert.ok(agree >= 0.99, `agreement ${agree}`);
+  // Separate ReLU / Activation / Dropout layers (not in the zoo) go through both paths too.
+  const custom = tfl.sequential({
+    layers: [
+      tfl.layers.flatten({ inputShape: [28, 28, 1] }),
+      tfl.layers.dense({ units: 24, kernelInitializer: tfl.initializers.glorotUniform({ seed: 5 }) }),
+      tfl.layers.reLU(),
+      tfl.layers.dropout({ rate: 0.2 }),
+      tfl.layers.dense({ units: 16, kernelInitializer: tfl.initializers.glorotUniform({ seed: 6 }) }),
+      tfl.layers.activation({ activation: 'relu' }),
+      tfl.layers.dense({ units: 10, kernelInitializer: tfl.initializers.glorotUniform({ seed: 7 }) }),
+    ],
+  });
+  assert.deepEqual(describeModel(custom).map((l) => l.kind), ['flatten', 'dense', 'relu', 'identity', 'dense', 'relu', 'dense']);
+  const cPlan = await buildPtqPlan(custom, { bits: 8 }, data, { limit: 200 });
+  const cFq = scoreLogits(await fakeQuantLogits(cPlan, data), data.labels, 10);
+  const cInt = runIntegerModel(buildIntegerModel(cPlan), data);
+  const cAgree = cInt.predictions.filter((p, i) => p === cFq.predictions[i]).length / data.count;
+  assert.ok(cAgree >= 0.97, `agreement ${cAgree}`);
   const bad = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 2, activation: 'tanh' })] });
   assert.throws(() => describeModel(bad), /activation 'tanh'/);
   const bad2 = tfl.sequential({ layers: [tfl.layers.batchNormalization({ inputShape: [4] })] });
