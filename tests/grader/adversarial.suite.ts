@@ -238,7 +238,7 @@ before(async () => {
     out: outDir,
     repo: ROOT,
     concurrency: 2,
-    limits: { ...DEFAULT_LIMITS, cellTimeoutMs: 20_000, notebookTimeoutMs: 90_000, maxOutputChars: 1_000_000 },
+    limits: { ...DEFAULT_LIMITS, cellTimeoutMs: 12_000, notebookTimeoutMs: 90_000, maxOutputChars: 1_000_000 },
     sandboxLimits: { memoryMiB: 1024 },
   });
   results = new Map();
