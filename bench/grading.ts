@@ -78,39 +78,57 @@ export async function run(args: string[]): Promise<BenchReport> {
     fs.writeFileSync(path.join(subs, `student${String(i).padStart(3, '0')}.ipynb`), JSON.stringify(s));
   }
   try {
-    // 1. optilab grade
+    // The machine is shared, so its load drifts: measure in A B B A order (optilab on the first half,
+    // nbconvert on the first half, nbconvert on the second half, optilab on the second half) and add up.
+    const half = Math.ceil(n / 2);
+    const baseHalf = Math.ceil(baselineN / 2);
+    const groups = [Array.from({ length: half }, (_, i) => i), Array.from({ length: n - half }, (_, i) => half + i)];
+    const baseGroups = [Array.from({ length: baseHalf }, (_, i) => i), Array.from({ length: baselineN - baseHalf }, (_, i) => half + i).filter((i) => i < n)];
+    const gradedDirs: string[] = [];
     const t0 = performance.now();
-    let lastLine = 0;
-    const summary = await gradeSubmissions({
-      source: sourceFile,
-      submissions: subs,
-      out: path.join(work, 'graded'),
-      repo: ROOT,
-      concurrency: jobs,
-      onProgress: (e) => {
-        if (e.done - lastLine >= 10 || e.done === e.total) {
-          lastLine = e.done;
-          process.stderr.write(`optilab grade: ${e.done}/${e.total} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
-        }
-      },
-    });
-    const oursSeconds = (performance.now() - t0) / 1000;
-    if (summary.failed.length) throw new Error(`the grader failed on ${summary.failed.length} submissions: ${summary.failed[0].error}`);
-    const results: SubmissionResult[] = fs.readdirSync(path.join(work, 'graded', 'results')).map((f) => JSON.parse(fs.readFileSync(path.join(work, 'graded', 'results', f), 'utf8')));
+    let oursSeconds = 0;
+    let baseSeconds = 0;
+    let baselineFailures = 0;
+    const env = jupyterEnv(ROOT);
+    const ours = async (g: number) => {
+      const dir = path.join(subs, `part${g}`);
+      fs.mkdirSync(dir, { recursive: true });
+      for (const i of groups[g]) fs.renameSync(path.join(subs, `student${String(i).padStart(3, '0')}.ipynb`), path.join(dir, `student${String(i).padStart(3, '0')}.ipynb`));
+      const out = path.join(work, `graded${g}`);
+      gradedDirs.push(out);
+      const t = performance.now();
+      const summary = await gradeSubmissions({
+        source: sourceFile,
+        submissions: dir,
+        out,
+        repo: ROOT,
+        concurrency: jobs,
+        onProgress: (e) => {
+          if (e.done % 10 === 0 || e.done === e.total) process.stderr.write(`optilab grade (part ${g + 1}): ${e.done}/${e.total} (${((performance.now() - t) / 1000).toFixed(0)} s)\n`);
+        },
+      });
+      oursSeconds += (performance.now() - t) / 1000;
+      if (summary.failed.length) throw new Error(`the grader failed on ${summary.failed.length} submissions: ${summary.failed[0].error}`);
+    };
+    const base = (g: number) => {
+      const t = performance.now();
+      for (const i of baseGroups[g]) {
+        const file = path.join(auto, `student${String(i).padStart(3, '0')}.ipynb`);
+        fs.writeFileSync(file, JSON.stringify(autogradedNotebook(source, submissions[i])));
+        const r = spawnSync('jupyter', ['nbconvert', '--to', 'notebook', '--execute', '--allow-errors', '--ExecutePreprocessor.kernel_name=tslab', '--ExecutePreprocessor.timeout=120', '--output-dir', path.join(work, 'executed'), file], { env, encoding: 'utf8' });
+        if (r.status !== 0) baselineFailures++;
+      }
+      baseSeconds += (performance.now() - t) / 1000;
+      process.stderr.write(`nbconvert --execute (part ${g + 1}): ${baseGroups[g].length} in ${((performance.now() - t) / 1000).toFixed(0)} s\n`);
+    };
+    await ours(0);
+    base(0);
+    base(1);
+    await ours(1);
+    void t0;
+    const results: SubmissionResult[] = gradedDirs.flatMap((d) => fs.readdirSync(path.join(d, 'results')).map((f) => JSON.parse(fs.readFileSync(path.join(d, 'results', f), 'utf8'))));
     const cellSeconds = results.reduce((s, r) => s + r.cells.reduce((a, c) => a + c.seconds, 0), 0) / results.length;
     const inGrader = results.reduce((s, r) => s + r.seconds, 0) / results.length;
-    // 2. nbgrader-style: one nbconvert --execute after another
-    const env = jupyterEnv(ROOT);
-    const t1 = performance.now();
-    let baselineFailures = 0;
-    for (let i = 0; i < baselineN; i++) {
-      const file = path.join(auto, `student${String(i).padStart(3, '0')}.ipynb`);
-      fs.writeFileSync(file, JSON.stringify(autogradedNotebook(source, submissions[i])));
-      const r = spawnSync('jupyter', ['nbconvert', '--to', 'notebook', '--execute', '--allow-errors', '--ExecutePreprocessor.kernel_name=tslab', '--ExecutePreprocessor.timeout=120', '--output-dir', path.join(work, 'executed'), file], { env, encoding: 'utf8' });
-      if (r.status !== 0) baselineFailures++;
-      if ((i + 1) % 10 === 0 || i + 1 === baselineN) process.stderr.write(`nbconvert --execute: ${i + 1}/${baselineN} (${((performance.now() - t1) / 1000).toFixed(0)} s)\n`);
-    }
-    const baseSeconds = (performance.now() - t1) / 1000;
     const oursPerMin = (60 * n) / oursSeconds;
     const basePerMin = (60 * baselineN) / baseSeconds;
     const scores = results.map((r) => r.score);
@@ -129,7 +147,7 @@ export async function run(args: string[]): Promise<BenchReport> {
         ['speedup', (r) => r.speedup as number],
       ],
       notes: [
-        `lab ${lab}; ${os.cpus().length} cores; load average at the end ${os.loadavg()[0].toFixed(1)}`,
+        `lab ${lab}; ${os.cpus().length} cores; measured in A B B A order (optilab, nbconvert, nbconvert, optilab on halves of the submissions); load average at the end ${os.loadavg()[0].toFixed(1)}`,
         `optilab grade: mean ${inGrader.toFixed(2)} s per submission inside the grader, of which ${cellSeconds.toFixed(2)} s executing cells; the overhead column is the rest (waiting for a pool kernel, result channel, replays)`,
         `scores: min ${Math.min(...scores)}, max ${Math.max(...scores)}, mean ${(scores.reduce((a, b) => a + b, 0) / scores.length).toFixed(2)} of ${results[0]?.maxScore}`,
         ...(baselineN < n ? [`nbconvert graded a sample of the first ${baselineN} submissions; its rate is per submission`] : []),

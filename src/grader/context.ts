@@ -21,6 +21,7 @@ export function kernelContext(repo: string, limits?: SandboxLimits): { opts: Ker
     throw new Error('bubblewrap (bwrap) cannot create a sandbox here: install the Debian package bubblewrap (bash scripts/setup.sh does)');
   }
   sweepStaleCgroups();
+  sweepStaleWorkDirs();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'og-'));
   return { opts: { repo, workDir, limits }, cleanup: () => fs.rmSync(workDir, { recursive: true, force: true }) };
 }
@@ -58,5 +59,18 @@ function sweepStaleCgroups(): void {
         // in use or already gone
       }
     }
+  }
+}
+
+/** Removes work folders of graders that were killed (untouched for more than an hour). */
+function sweepStaleWorkDirs(): void {
+  try {
+    for (const e of fs.readdirSync(os.tmpdir())) {
+      if (!/^og-[A-Za-z0-9]{6}$/.test(e)) continue;
+      const dir = path.join(os.tmpdir(), e);
+      if (Date.now() - fs.statSync(dir).mtimeMs > 3_600_000) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  } catch {
+    // best effort
   }
 }
