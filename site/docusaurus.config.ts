@@ -1,0 +1,72 @@
+// The course site: the "Model Optimizations" chapter, its live figures and exercises, and the notebooks.
+import path from 'node:path';
+import type { Config } from '@docusaurus/types';
+import type * as Preset from '@docusaurus/preset-classic';
+import remarkMath from 'remark-math';
+import rehypeKatex from 'rehype-katex';
+
+const LIB_DIST = path.resolve(__dirname, '../src/dist');
+
+const config: Config = {
+  title: 'optilab',
+  tagline: 'Model Optimizations: pruning, distillation, low rank, numerics, quantization, deployment',
+  url: 'http://127.0.0.1:3000',
+  baseUrl: '/',
+  onBrokenLinks: 'throw',
+  markdown: { hooks: { onBrokenMarkdownLinks: 'throw' } },
+  trailingSlash: false,
+  future: { v4: true, faster: true },
+  i18n: { defaultLocale: 'en', locales: ['en'] },
+  presets: [
+    [
+      'classic',
+      {
+        docs: {
+          routeBasePath: '/',
+          sidebarPath: './sidebars.ts',
+          remarkPlugins: [remarkMath],
+          rehypePlugins: [rehypeKatex],
+        },
+        blog: false,
+        pages: false,
+        theme: { customCss: './src/css/custom.css' },
+      } satisfies Preset.Options,
+    ],
+  ],
+  themes: [
+    [
+      '@easyops-cn/docusaurus-search-local',
+      { hashed: true, indexBlog: false, indexPages: false, docsRouteBasePath: '/', highlightSearchTermsOnTargetPage: true },
+    ],
+  ],
+  plugins: [
+    function optilabAlias() {
+      return {
+        name: 'optilab-alias',
+        configureWebpack() {
+          // The compiled library (`npm run build` at the repo root). Only browser-safe folders are imported
+          // (numerics, quantize scalar/qparams files, viz, exercises): tfjs is never pulled into the site.
+          return { resolve: { alias: { '@optilab': LIB_DIST } } };
+        },
+      };
+    },
+  ],
+  themeConfig: {
+    colorMode: { defaultMode: 'light', respectPrefersColorScheme: true },
+    navbar: {
+      title: 'optilab',
+      items: [
+        { type: 'docSidebar', sidebarId: 'chapter', position: 'left', label: 'Chapter' },
+        { type: 'docSidebar', sidebarId: 'notebooks', position: 'left', label: 'Notebooks' },
+        { to: '/progress', label: 'Progress', position: 'right' },
+      ],
+    },
+    footer: {
+      style: 'dark',
+      copyright: 'optilab course site: prose written for this course; numbers from runs of the optilab library.',
+    },
+    prism: { additionalLanguages: ['bash', 'json'] },
+  } satisfies Preset.ThemeConfig,
+};
+
+export default config;
