@@ -1,2 +1,3 @@
 // Barrel of the distill module: each file of this folder exports its public functions here.
-export {};
+export * from './loss';
+export * from './trainer';
