@@ -12,6 +12,7 @@ const config: Config = {
   tagline: 'Model Optimizations: pruning, distillation, low rank, numerics, quantization, deployment',
   url: 'http://127.0.0.1:3000',
   baseUrl: '/',
+  favicon: 'img/favicon.svg',
   onBrokenLinks: 'throw',
   markdown: { hooks: { onBrokenMarkdownLinks: 'throw' } },
   trailingSlash: false,

@@ -1,11 +1,14 @@
 // Build-time data of the site, written to src/generated/ (git-ignored):
 // - bench.json: every bench/results/*.json produced by `npm run bench -- <name>`, keyed by name
 //   (figures of experimental results read only this; a missing file shows a "run the bench" placeholder);
+// - exercises.json: the chapter exercises' texts rendered to HTML (KaTeX math);
 // - notebooks: see prepare-notebooks.mjs.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { prepareNotebooks } from './prepare-notebooks.mjs';
+import { renderInline } from './render-inline.mjs';
 
 const SITE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = path.resolve(SITE, '..');
@@ -31,4 +34,15 @@ const lib = path.join(ROOT, 'src', 'dist', 'exercises', 'index.js');
 if (!fs.existsSync(lib)) {
   throw new Error('site: the compiled library is missing (src/dist/exercises): run `npm run build` at the repository root first.');
 }
+// Exercise texts rendered to HTML (the catalog itself is bundled from the compiled library).
+const { chapterExercises } = createRequire(import.meta.url)(path.join(ROOT, 'src', 'dist', 'exercises', 'chapter', 'index.js'));
+const exercises = {};
+for (const ex of chapterExercises) {
+  const entry = { prompt: renderInline(ex.prompt), explanation: renderInline(ex.explanation) };
+  if (ex.kind === 'choice') entry.options = Object.fromEntries(ex.options.map((o) => [o.id, renderInline(o.text)]));
+  exercises[ex.id] = entry;
+}
+fs.writeFileSync(path.join(OUT, 'exercises.json'), JSON.stringify(exercises));
+console.log(`site: ${chapterExercises.length} exercises`);
+
 prepareNotebooks({ root: ROOT, site: SITE });

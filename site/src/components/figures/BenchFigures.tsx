@@ -1,0 +1,171 @@
+/**
+ * Figures and tables of experimental results. Their numbers come only from bench/results/<name>.json,
+ * written by `npm run bench -- <name>` and copied into src/generated/bench.json at build time
+ * (scripts/prepare-data.mjs). When a result file is missing, a placeholder says which bench to run.
+ */
+import React, { useCallback, type ReactNode } from 'react';
+import bench from '@site/src/generated/bench.json';
+import { baseLayout, legendOnTop } from '@optilab/viz/theme';
+import PlotlyFigure, { MissingData } from '../PlotlyFigure';
+
+interface QuantRow { experiment: string; setting: string; accuracy: number; dropPP: number; bytes: number; ratio: number }
+interface QuantBench { rows: QuantRow[]; baseline: number; quick: boolean; createdAt: string; config?: { model?: string; epochs?: number }; notes?: string[]; qatTrace?: { steps: number[]; mse: Record<string, number[]> } }
+
+const results = bench as Record<string, unknown>;
+
+function quant(): QuantBench | undefined {
+  const q = results.quantization as QuantBench | undefined;
+  return q && Array.isArray(q.rows) ? q : undefined;
+}
+
+function source(b: { createdAt: string; quick: boolean }, name: string): string {
+  return `Source: bench/results/${name}.json (${b.quick ? 'quick run on a subset' : 'full run'}, ${b.createdAt.slice(0, 10)}).`;
+}
+
+const pct = (v: number) => Math.round(v * 10000) / 100;
+
+/** BitOptimizer4ML: accuracy and file size against the number of float32 bits kept. */
+export function TruncationFigure(): ReactNode {
+  const q = quant();
+  const build = useCallback((theme: 'light' | 'dark') => {
+    const rows = (q?.rows ?? []).filter((r) => r.experiment === 'truncate float32');
+    const bits = rows.map((r) => parseInt(r.setting, 10));
+    return {
+      data: [
+        { type: 'scatter', mode: 'lines+markers', name: 'test accuracy (%)', x: bits, y: rows.map((r) => pct(r.accuracy)) },
+        { type: 'bar', name: 'weights file (KB)', x: bits, y: rows.map((r) => r.bytes / 1000), yaxis: 'y2', opacity: 0.35 },
+      ],
+      layout: baseLayout(theme, 'Keeping the top k bits of every float32 weight', {
+        legend: legendOnTop(theme),
+        xaxis: { title: { text: 'bits kept per weight' }, type: 'category' },
+        yaxis: { title: { text: 'accuracy (%)' } },
+        yaxis2: { title: { text: 'KB' }, overlaying: 'y', side: 'right', showgrid: false },
+      }),
+    };
+  }, [q]);
+  if (!q) return <MissingData id="truncation" bench="quantization" what="the bit-truncation study" />;
+  return <PlotlyFigure id="truncation" build={build} caption={source(q, 'quantization')} />;
+}
+
+/** Accuracy against integer bits (weight-only PTQ and QAT). */
+export function IntBitsFigure(): ReactNode {
+  const q = quant();
+  const build = useCallback((theme: 'light' | 'dark') => {
+    const rows = q?.rows ?? [];
+    const pick = (re: RegExp, setting: RegExp) => rows.filter((r) => re.test(r.experiment) && setting.test(r.setting));
+    const ptq = [
+      ...pick(/^int8 weight-only$/, /.*/), ...pick(/^int4 PTQ weight-only$/, /minmax/), ...pick(/^int2 PTQ weight-only$/, /minmax/),
+    ];
+    const mse = [...pick(/^int4 PTQ weight-only$/, /mse/), ...pick(/^int2 PTQ weight-only$/, /mse/)];
+    const qat = [...pick(/^int4 QAT weight-only$/, /.*/), ...pick(/^int2 QAT weight-only$/, /.*/)];
+    const bitsOf = (r: QuantRow) => parseInt(r.experiment.slice(3), 10);
+    const trace = (name: string, rs: QuantRow[]) => ({ type: 'scatter', mode: 'lines+markers', name, x: rs.map(bitsOf), y: rs.map((r) => pct(r.accuracy)) });
+    return {
+      data: [
+        trace('PTQ, min/max range', ptq),
+        trace('PTQ, MSE-optimal clipping', mse),
+        trace('QAT (1 epoch)', qat),
+        { type: 'scatter', mode: 'lines', name: 'float32 baseline', x: [2, 8], y: [pct(q?.baseline ?? 0), pct(q?.baseline ?? 0)], line: { dash: 'dot' } },
+      ],
+      layout: baseLayout(theme, 'Accuracy against weight bits (per-channel symmetric)', {
+        legend: legendOnTop(theme),
+        xaxis: { title: { text: 'weight bits' }, tickvals: [2, 4, 8] },
+        yaxis: { title: { text: 'test accuracy (%)' } },
+      }),
+    };
+  }, [q]);
+  if (!q) return <MissingData id="int-bits" bench="quantization" what="accuracy against bits" />;
+  return <PlotlyFigure id="int-bits" build={build} caption={source(q, 'quantization')} />;
+}
+
+/** Magnitude threshold: sparsity, accuracy and the size of a (value, index) sparse file. */
+export function ZeroThresholdFigure(): ReactNode {
+  const q = quant();
+  const build = useCallback((theme: 'light' | 'dark') => {
+    const rows = (q?.rows ?? []).filter((r) => r.experiment === 'zero-threshold');
+    const zero = rows.map((r) => Number(/\(([\d.]+)% zero\)/.exec(r.setting)?.[1] ?? NaN));
+    return {
+      data: [
+        { type: 'scatter', mode: 'lines+markers', name: 'test accuracy (%)', x: zero, y: rows.map((r) => pct(r.accuracy)) },
+        { type: 'scatter', mode: 'lines+markers', name: 'size vs float32 (ratio)', x: zero, y: rows.map((r) => r.ratio), yaxis: 'y2' },
+      ],
+      layout: baseLayout(theme, 'Zeroing small weights: accuracy and compression', {
+        legend: legendOnTop(theme),
+        xaxis: { title: { text: 'weights set to zero (%)' } },
+        yaxis: { title: { text: 'accuracy (%)' } },
+        yaxis2: { title: { text: 'compression ratio' }, overlaying: 'y', side: 'right', showgrid: false },
+      }),
+    };
+  }, [q]);
+  if (!q) return <MissingData id="zero-threshold" bench="quantization" what="the zero-threshold study" />;
+  return <PlotlyFigure id="zero-threshold" build={build} caption={source(q, 'quantization')} />;
+}
+
+/** Per-layer weight MSE during quantization-aware training. */
+export function QatTraceFigure(): ReactNode {
+  const q = quant();
+  const build = useCallback((theme: 'light' | 'dark') => {
+    const t = q?.qatTrace ?? { steps: [], mse: {} };
+    return {
+      data: Object.entries(t.mse).map(([name, ys]) => ({ type: 'scatter', mode: 'lines', name, x: t.steps, y: ys })),
+      layout: baseLayout(theme, 'Quantization MSE of each layer during QAT', {
+        legend: legendOnTop(theme),
+        xaxis: { title: { text: 'training step' } },
+        yaxis: { title: { text: 'weight MSE' }, type: 'log' },
+      }),
+    };
+  }, [q]);
+  if (!q) return <MissingData id="qat-trace" bench="quantization" what="the QAT trace" />;
+  if (!q.qatTrace) return <MissingData id="qat-trace" bench="quantization" what="the QAT trace (this result file has none)" />;
+  return <PlotlyFigure id="qat-trace" build={build} caption={source(q, 'quantization')} />;
+}
+
+/** A table of quantization bench rows whose experiment matches `match` (a regular expression source). */
+export function QuantTable({ match }: { match: string }): ReactNode {
+  const q = quant();
+  if (!q) return <MissingData id={`table-${match}`} bench="quantization" what="this table" />;
+  const re = new RegExp(match);
+  const rows = q.rows.filter((r) => re.test(r.experiment));
+  return (
+    <div style={{ overflowX: 'auto' }} data-bench-table={match}>
+      <table>
+        <thead><tr><th>experiment</th><th>setting</th><th>accuracy</th><th>drop (pp)</th><th>bytes</th><th>× smaller</th></tr></thead>
+        <tbody>
+          {rows.map((r, i) => (
+            <tr key={i}>
+              <td>{r.experiment}</td><td>{r.setting}</td><td>{pct(r.accuracy).toFixed(2)}%</td><td>{r.dropPP}</td>
+              <td>{r.bytes.toLocaleString('en-US')}</td><td>{r.ratio.toFixed(2)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="ol-figure__caption">{source(q, 'quantization')} {(q.notes ?? []).join(' · ')}</p>
+    </div>
+  );
+}
+
+/** One number from the quantization bench, e.g. the baseline accuracy, for use inside prose. */
+export function BenchValue({ row, setting, field = 'accuracy' }: { row: string; setting?: string; field?: 'accuracy' | 'bytes' | 'ratio' | 'dropPP' }): ReactNode {
+  const q = quant();
+  const r = q?.rows.find((x) => x.experiment === row && (setting === undefined || x.setting.startsWith(setting)));
+  if (!r) return <code title="run npm run bench -- quantization">n/a (run the quantization bench)</code>;
+  const v = r[field];
+  return <strong>{field === 'accuracy' ? `${pct(v).toFixed(2)}%` : field === 'ratio' ? `${v.toFixed(1)}×` : v.toLocaleString('en-US')}</strong>;
+}
+
+/** Training throughput rows (bench/results/training.json). */
+export function TrainingFigure(): ReactNode {
+  const t = results.training as { rows: { model: string; trainImgPerSec: number; inferImgPerSec: number; pytorch?: { trainImgPerSec: number; inferImgPerSec: number } }[]; createdAt: string; quick: boolean } | undefined;
+  const build = useCallback((theme: 'light' | 'dark') => {
+    const rows = (t?.rows ?? []).filter((r) => r.pytorch);
+    return {
+      data: [
+        { type: 'bar', name: 'optilab (tfjs wasm) inference', x: rows.map((r) => r.model), y: rows.map((r) => r.inferImgPerSec) },
+        { type: 'bar', name: 'PyTorch CPU inference', x: rows.map((r) => r.model), y: rows.map((r) => r.pytorch!.inferImgPerSec) },
+      ],
+      layout: baseLayout(theme, 'Inference throughput, one thread (images/s)', { legend: legendOnTop(theme), barmode: 'group', yaxis: { title: { text: 'images / s' } } }),
+    };
+  }, [t]);
+  if (!t || !Array.isArray(t.rows)) return <MissingData id="training" bench="training" what="training and inference throughput" />;
+  return <PlotlyFigure id="training" build={build} caption={source(t, 'training')} />;
+}
