@@ -47,7 +47,7 @@ export const numericsExercises: Exercise[] = [
     title: 'Keep the top bits of a float32',
     prompt: 'Write `truncateBits(x, keep)`: take the 32-bit IEEE-754 pattern of `x` (as a float32), keep its `keep` most significant bits (sign first, then exponent, then mantissa), set the others to 0, and return the float32 value of the new pattern. Hint: a `DataView` over a 4-byte `ArrayBuffer` gives you `setFloat32`/`getUint32`.',
     points: 4,
-    explanation: 'With 1 sign and 8 exponent bits always kept, `keep` − 9 mantissa bits remain: 16 bits keep 7 mantissa bits (a truncated bfloat16). The case study found that about 10 to 12 bits kept the MNIST accuracy.',
+    explanation: 'With 1 sign and 8 exponent bits always kept, `keep` − 9 mantissa bits remain: 16 bits keep 7 mantissa bits (a truncated bfloat16). The results section of the case study page measures how many bits LeNet-5 really needs.',
     starter: [
       'function truncateBits(x: number, keep: number): number {',
       '  const view = new DataView(new ArrayBuffer(4));',

@@ -169,3 +169,24 @@ export function TrainingFigure(): ReactNode {
   if (!t || !Array.isArray(t.rows)) return <MissingData id="training" bench="training" what="training and inference throughput" />;
   return <PlotlyFigure id="training" build={build} caption={source(t, 'training')} />;
 }
+
+/**
+ * Any bench's rows as a table (columns: the scalar fields of the rows), for benches whose figures are not
+ * designed yet; a "run the bench" placeholder when bench/results/<name>.json does not exist.
+ */
+export function BenchRows({ name, what }: { name: string; what: string }): ReactNode {
+  const b = results[name] as { rows?: Record<string, unknown>[]; createdAt?: string; quick?: boolean; notes?: string[] } | undefined;
+  if (!b || !Array.isArray(b.rows)) return <MissingData id={`bench-${name}`} bench={name} what={what} />;
+  const rows = b.rows;
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => r[k] === null || typeof r[k] !== 'object')))];
+  const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toPrecision(4)) : String(v ?? ''));
+  return (
+    <div style={{ overflowX: 'auto' }} data-bench-table={name}>
+      <table>
+        <thead><tr>{cols.map((c) => <th key={c}>{c}</th>)}</tr></thead>
+        <tbody>{rows.map((r, i) => <tr key={i}>{cols.map((c) => <td key={c}>{fmt(r[c])}</td>)}</tr>)}</tbody>
+      </table>
+      <p className="ol-figure__caption">{source({ createdAt: b.createdAt ?? '', quick: Boolean(b.quick) }, name)} {(b.notes ?? []).join(' · ')}</p>
+    </div>
+  );
+}
