@@ -1,2 +1,5 @@
 // Barrel of the onnx module (Node-only): each file of this folder exports its public functions here.
-export {};
+export * from './proto';
+export * from './export';
+export * from './runtime';
+export * from './check';
