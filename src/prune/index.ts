@@ -6,3 +6,4 @@ export * from './rebuild';
 export * from './surgery';
 export * from './storage';
 export * from './payload';
+export * from './lottery';

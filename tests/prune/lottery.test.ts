@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadMnist } from '../../src/data/files';
+import { mlp } from '../../src/models/zoo';
+import { kernelValues, measureSparsity, selectLayers } from '../../src/prune/masks';
+import { lotteryTicket, rewindWeights, snapshotWeights } from '../../src/prune/lottery';
+import { setupBackend } from '../helpers';
+
+test.before(setupBackend);
+
+test('lottery ticket: the retrained ticket started from the rewound initial weights under the mask', async () => {
+  const data = loadMnist({ split: 'train', limit: 256 });
+  const model = mlp({ seed: 5, hidden: [32] });
+  const init = kernelValues(selectLayers(model, ['fc1'])[0]);
+  // One retraining step of lr 1e-9 barely moves weights: the survivors must equal their initial values.
+  const r = await lotteryTicket(model, data, { sparsity: 0.8, rounds: 2, train: { epochs: 1, seed: 5, batchSize: 256, learningRate: 1e-9, schedule: 'constant' } });
+  assert.equal(r.training.length, 3);
+  assert.deepEqual(r.log.steps, [1, 2]);
+  assert.ok(Math.abs(r.log.global[1] - 0.8) < 1e-3 && Math.abs(r.log.global[0] - (1 - Math.sqrt(0.2))) < 1e-3);
+  const w = kernelValues(selectLayers(model, ['fc1'])[0]);
+  let survivors = 0;
+  r.masks.fc1.kernel.forEach((m, i) => {
+    if (m) {
+      survivors++;
+      assert.ok(Math.abs(w[i] - init[i]) < 1e-6, `survivor ${i}: ${w[i]} vs init ${init[i]}`);
+    } else assert.equal(w[i] + 0, 0);
+  });
+  assert.ok(survivors > 0);
+  assert.ok(Math.abs(measureSparsity(model).global - 0.8) < 1e-3);
+  assert.throws(() => rewindWeights(model, snapshotWeights(mlp({ hidden: [8] }))), /does not match/);
+});
