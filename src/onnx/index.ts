@@ -3,3 +3,4 @@ export * from './proto';
 export * from './export';
 export * from './runtime';
 export * from './check';
+export * from './import';
