@@ -18,10 +18,23 @@ self.onmessage = async (ev: MessageEvent<{ code: string; tests: string }>) => {
     self.postMessage({ correct: false, score: 0, points: 0, message: `Your code does not compile: ${(e as Error).message}`, tests: [] });
     return;
   }
+  let testsJs: string;
   try {
-    const result = await runCodeChecks(userJs, toJs(ev.data.tests), exerciseRef as unknown as Record<string, unknown>);
+    testsJs = toJs(ev.data.tests);
+  } catch (e) {
+    self.postMessage({ correct: false, score: 0, points: 0, message: `The exercise's tests do not compile: ${(e as Error).message}`, tests: [] });
+    return;
+  }
+  // The time limit starts now: loading the worker and transpiling do not count against the reader's code.
+  self.postMessage({ started: true });
+  try {
+    const result = await runCodeChecks(userJs, testsJs, exerciseRef as unknown as Record<string, unknown>);
     self.postMessage(result);
   } catch (e) {
     self.postMessage({ correct: false, score: 0, points: 0, message: `The test runner failed: ${(e as Error).message}`, tests: [] });
   }
 };
+
+// Tell the page the handler is installed: a job posted before this point could be dropped while the
+// worker's chunks were still loading.
+self.postMessage({ ready: true });

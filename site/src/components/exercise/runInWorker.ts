@@ -1,18 +1,35 @@
-/** Runs code + tests in a fresh Web Worker; terminates it and reports a timeout after `timeLimitMs`. */
+/**
+ * Runs code + tests in a fresh Web Worker; terminates it and reports a timeout when the code runs longer than
+ * `timeLimitMs` (counted from the worker's "started" message, so a slow first load of the worker bundle does
+ * not count), or when the worker does not even start within `LOAD_LIMIT_MS`.
+ */
 import type { CheckResult } from '@optilab/exercises/types';
+
+const LOAD_LIMIT_MS = 20000;
 
 export function runInWorker(code: string, tests: string, timeLimitMs: number): Promise<CheckResult & { timedOut?: boolean }> {
   return new Promise((resolve) => {
     const worker = new Worker(new URL('./exercise.worker.ts', import.meta.url));
-    const timer = window.setTimeout(() => {
+    let timer = window.setTimeout(() => {
       worker.terminate();
-      resolve({
-        correct: false, score: 0, points: 0, tests: [], timedOut: true,
-        message: `Stopped after ${timeLimitMs / 1000} s: your code did not finish. Look for a loop whose condition never becomes false (an infinite loop), fix it and run again.`,
-      });
-    }, timeLimitMs);
-    worker.onmessage = (ev: MessageEvent<CheckResult>) => {
+      resolve({ correct: false, score: 0, points: 0, tests: [], message: `The exercise runner did not start within ${LOAD_LIMIT_MS / 1000} s; reload the page and try again.` });
+    }, LOAD_LIMIT_MS);
+    worker.onmessage = (ev: MessageEvent<CheckResult | { started: true } | { ready: true }>) => {
+      if ('ready' in ev.data) {
+        worker.postMessage({ code, tests });
+        return;
+      }
       window.clearTimeout(timer);
+      if ('started' in ev.data) {
+        timer = window.setTimeout(() => {
+          worker.terminate();
+          resolve({
+            correct: false, score: 0, points: 0, tests: [], timedOut: true,
+            message: `Stopped after ${timeLimitMs / 1000} s: your code did not finish. Look for a loop whose condition never becomes false (an infinite loop), fix it and run again.`,
+          });
+        }, timeLimitMs);
+        return;
+      }
       worker.terminate();
       resolve(ev.data);
     };

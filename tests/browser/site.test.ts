@@ -1,0 +1,253 @@
+/**
+ * Browser tests of the course site (built site/build served by site/serve.sh, Debian chromium via
+ * playwright-core): pages load without console errors, figures render, exercises of each kind accept a right
+ * answer and reject a wrong one, an infinite loop times out while the page stays responsive, progress
+ * persists, first-load JavaScript stays within budget, dark mode, phone layout, local search.
+ * Screenshots and measurements go to test-artifacts/site-*.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { ROOT } from '../helpers';
+import { serveSite, launch, sitePaths, artifact, type Served } from './site-harness';
+import { getExercise } from '../../src/exercises';
+import type { CodeExercise } from '../../src/exercises';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
+let served: Served;
+let browser: Any;
+const metrics: Record<string, unknown> = {};
+
+before(async () => {
+  served = await serveSite();
+  browser = await launch();
+});
+
+after(async () => {
+  fs.writeFileSync(artifact('site-metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+  await browser?.close();
+  await served?.stop();
+});
+
+async function open(p: string, opts: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {}) {
+  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 900 }, colorScheme: opts.colorScheme ?? 'light' });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m: Any) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e: Error) => errors.push(`page error: ${e.message}`));
+  page.on('response', (r: Any) => { if (r.status() >= 400) errors.push(`HTTP ${r.status()} ${r.url()}`); });
+  await page.goto(served.base + p, { waitUntil: 'networkidle' });
+  return { page, context, errors };
+}
+
+/** Waits until every plotly figure of the page is drawn; returns [id, traces drawn] per figure. */
+async function figuresDrawn(page: Any): Promise<[string, number][]> {
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-figure]')).every((e) => (e as HTMLElement).dataset.rendered === 'true'), null, { timeout: 30000 });
+  return page.$$eval('[data-figure]', (els: Element[]) => els.map((e) => {
+    const gd = e as HTMLElement & { data?: unknown[] };
+    const drawn = e.querySelectorAll('.main-svg').length > 0 ? (gd.data?.length ?? 0) : 0;
+    return [gd.dataset.figure!, drawn] as [string, number];
+  }));
+}
+
+const exerciseBox = (page: Any, id: string) => page.locator(`[data-exercise="${id}"]`);
+async function feedback(box: Any): Promise<{ correct: string; text: string }> {
+  const status = box.locator('[role=status]');
+  await status.waitFor({ timeout: 10000 });
+  return { correct: await status.getAttribute('data-correct'), text: (await status.textContent()) ?? '' };
+}
+
+test('every page loads without console errors and every figure renders with plotly traces', async () => {
+  const paths = sitePaths();
+  assert.ok(paths.length >= 14, `the sitemap lists ${paths.length} pages`);
+  const figures: Record<string, [string, number][]> = {};
+  for (const p of paths) {
+    const { page, context, errors } = await open(p);
+    await page.locator('h1').first().waitFor();
+    // A figure box without a plot must be a "run the bench" placeholder whose JSON really is absent.
+    const missing: string[] = await page.$$eval('[data-missing-bench]', (els: Element[]) => els.map((e) => (e as HTMLElement).dataset.missingBench!));
+    for (const name of missing) {
+      assert.ok(!fs.existsSync(path.join(ROOT, 'bench', 'results', `${name}.json`)), `${p}: placeholder for bench '${name}' although bench/results/${name}.json exists`);
+    }
+    const drawn = await figuresDrawn(page);
+    for (const [id, traces] of drawn) assert.ok(traces > 0, `${p}: figure ${id} has no plotly traces`);
+    figures[p] = drawn;
+    assert.deepEqual(errors, [], `${p}: console errors`);
+    const name = p === '/' ? 'index' : p.replace(/^\//, '').replace(/\//g, '-');
+    await page.screenshot({ path: artifact(`site-page-${name}.png`) });
+    await context.close();
+  }
+  const total = Object.values(figures).reduce((s, f) => s + f.length, 0);
+  assert.ok(total >= 12, `only ${total} figures across the site`);
+  metrics.figures = figures;
+});
+
+test('numeric exercise: a wrong answer gets a hint, the right one is accepted and remembered', async () => {
+  const { page, context, errors } = await open('/quantization');
+  const box = exerciseBox(page, 'quant-scale');
+  await box.locator('input[type=text]').fill('0.5');
+  await box.getByRole('button', { name: 'Check' }).click();
+  let f = await feedback(box);
+  assert.equal(f.correct, 'false');
+  assert.match(f.text, /too large/);
+  await box.locator('input[type=text]').fill('6/255');
+  await box.getByRole('button', { name: 'Check' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-exercise="quant-scale"] [role=status]')?.getAttribute('data-correct') === 'true');
+  f = await feedback(box);
+  assert.match(f.text, /^Correct/);
+  await box.screenshot({ path: artifact('site-exercise-numeric.png') });
+  // Progress survives a reload, and the progress page counts it.
+  await page.reload({ waitUntil: 'networkidle' });
+  await box.locator('.ol-exercise__solved').waitFor();
+  assert.equal(await box.locator('input[type=text]').inputValue(), '6/255');
+  await page.goto(served.base + '/progress', { waitUntil: 'networkidle' });
+  await page.locator('[data-progress-table]').waitFor();
+  assert.match((await page.locator('[data-progress-table] p').first().textContent()) ?? '', /^1 of \d+ exercises solved/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('multiple-choice exercise: a wrong pick is explained, the right one is accepted', async () => {
+  const { page, context, errors } = await open('/quantization');
+  const box = exerciseBox(page, 'quant-calibration');
+  await box.locator('input[value=minmax]').check();
+  await box.getByRole('button', { name: 'Check' }).click();
+  let f = await feedback(box);
+  assert.equal(f.correct, 'false');
+  assert.match(f.text, /the outliers set the range/);
+  await box.locator('input[value=pct]').check();
+  await box.getByRole('button', { name: 'Check' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-exercise="quant-calibration"] [role=status]')?.getAttribute('data-correct') === 'true');
+  f = await feedback(box);
+  assert.match(f.text, /^Correct/);
+  await box.screenshot({ path: artifact('site-exercise-choice.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('code exercise: the starter fails with test messages, the solution passes (sucrase + worker)', async () => {
+  const ex = getExercise('quant-affine') as CodeExercise;
+  const { page, context, errors } = await open('/quantization');
+  const box = exerciseBox(page, 'quant-affine');
+  await box.getByRole('button', { name: 'Run tests' }).click();
+  let f = await feedback(box);
+  assert.equal(f.correct, 'false');
+  assert.match(f.text, /tests failed/);
+  assert.match(f.text, /halves round to even/);
+  assert.match(f.text, /expected \[0,2,0\], got \[0,3,0\]|expected \[0,2,0\], got \[1,2,0\]|expected \[0,2,0\]/);
+  await box.screenshot({ path: artifact('site-exercise-code-fail.png') });
+  await box.locator('textarea').fill(ex.solution);
+  await box.getByRole('button', { name: 'Run tests' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-exercise="quant-affine"] [role=status]')?.getAttribute('data-correct') === 'true', null, { timeout: 10000 });
+  f = await feedback(box);
+  assert.match(f.text, /All 4 tests passed \(4\/4 points\)/);
+  // A type annotation error is not a runtime error (sucrase strips types); a syntax error is reported.
+  await box.locator('textarea').fill('function quantizeAffine(x: number[] {');
+  await box.getByRole('button', { name: 'Run tests' }).click();
+  await page.waitForFunction(() => /does not compile/.test(document.querySelector('[data-exercise="quant-affine"] [role=status]')?.textContent ?? ''));
+  await box.screenshot({ path: artifact('site-exercise-code.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('an infinite loop is stopped after the time limit while the page stays responsive', async () => {
+  const { page, context, errors } = await open('/pruning');
+  const box = exerciseBox(page, 'prune-magnitude');
+  await box.locator('textarea').fill('function magnitudePrune(w: number[], s: number): number[] {\n  while (true) {}\n}');
+  const t0 = Date.now();
+  await box.getByRole('button', { name: 'Run tests' }).click();
+  await box.getByRole('button', { name: 'Running…' }).waitFor();
+  // The main thread answers and the page reacts to input while the worker spins.
+  const lags: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const s = Date.now();
+    await page.evaluate(() => 1 + 1);
+    lags.push(Date.now() - s);
+    await page.waitForTimeout(150);
+  }
+  await page.locator('[aria-label="pruning threshold"]').fill('0.5');
+  await page.waitForFunction(() => /50\.0|\d+\.\d% of the weights are zero/.test(document.querySelector('[data-figure-box="sparsity-heatmap"] figcaption')?.textContent ?? ''));
+  const f = await feedback(box);
+  const elapsed = Date.now() - t0;
+  assert.equal(f.correct, 'false');
+  assert.match(f.text, /Stopped after 2 s/);
+  assert.ok(elapsed < 6000, `the timeout took ${elapsed} ms`);
+  assert.ok(Math.max(...lags) < 500, `main-thread round trips while the loop ran: ${lags.join(', ')} ms`);
+  metrics.infiniteLoop = { timeoutReportedAfterMs: elapsed, mainThreadRoundTripMs: lags };
+  await box.screenshot({ path: artifact('site-exercise-timeout.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('first-load JavaScript of a chapter page is at most 800 KB gzipped', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const scripts: { url: string; raw: number; gzip: number }[] = [];
+  const pending: Promise<void>[] = [];
+  page.on('response', (r: Any) => {
+    if (r.request().resourceType() !== 'script') return;
+    pending.push(r.body().then((b: Buffer) => { scripts.push({ url: r.url(), raw: b.length, gzip: zlib.gzipSync(b, { level: 9 }).length }); }, () => undefined));
+  });
+  await page.goto(served.base + '/quantization', { waitUntil: 'networkidle' });
+  await figuresDrawn(page);
+  await page.waitForLoadState('networkidle');
+  await Promise.all(pending);
+  const gzip = scripts.reduce((s, x) => s + x.gzip, 0);
+  const raw = scripts.reduce((s, x) => s + x.raw, 0);
+  metrics.firstLoadJs = { page: '/quantization', files: scripts.length, rawKB: Math.round(raw / 1024), gzipKB: Math.round(gzip / 1024), includesPlotly: true, scripts: scripts.map((s) => ({ file: s.url.replace(served.base, ''), gzipKB: Math.round(s.gzip / 1024) })) };
+  assert.ok(scripts.length > 0);
+  assert.ok(gzip <= 800 * 1024, `first-load JS is ${Math.round(gzip / 1024)} KB gzipped`);
+  await context.close();
+});
+
+test('dark mode: the toggle switches the theme and figures redraw with dark colours', async () => {
+  const { page, context, errors } = await open('/numerics');
+  await figuresDrawn(page);
+  const paper = () => page.$eval('[data-figure="bit-layout"]', (e: Any) => e.layout?.paper_bgcolor);
+  const light = await paper();
+  // The toggle cycles system -> light -> dark.
+  const toggle = page.locator('button[class*="toggleButton"]').first();
+  for (let i = 0; i < 3 && (await page.evaluate(() => document.documentElement.dataset.theme)) !== 'dark'; i++) {
+    await toggle.click();
+    await page.waitForTimeout(200);
+  }
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  await page.waitForFunction((l: string) => (document.querySelector('[data-figure="bit-layout"]') as Any)?.layout?.paper_bgcolor !== l, light);
+  assert.notEqual(await paper(), light);
+  await page.locator('[data-figure-box="bit-layout"]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: artifact('site-dark-numerics.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('phone layout: no horizontal scrolling, figures fit the screen', async () => {
+  const { page, context, errors } = await open('/quantization', { viewport: { width: 390, height: 844 } });
+  await figuresDrawn(page);
+  const widths = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, win: window.innerWidth, fig: Math.max(...Array.from(document.querySelectorAll('.ol-figure')).map((e) => e.getBoundingClientRect().width)) }));
+  assert.ok(widths.doc <= widths.win + 1, `page is ${widths.doc}px wide on a ${widths.win}px screen`);
+  assert.ok(widths.fig <= widths.win, `a figure is ${widths.fig}px wide`);
+  await page.screenshot({ path: artifact('site-phone-quantization.png') });
+  await page.locator('[data-figure-box="quantizer-step"]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: artifact('site-phone-figure.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('local search finds the calibration section', async () => {
+  const { page, context, errors } = await open('/');
+  const input = page.locator('input.navbar__search-input');
+  await input.click();
+  await input.fill('calibration');
+  const hit = page.locator('[role=option]').filter({ hasText: /Calibration/ }).filter({ hasText: /Quantization/ }).first();
+  await hit.waitFor({ timeout: 15000 });
+  await page.screenshot({ path: artifact('site-search.png') });
+  await hit.click();
+  // Client-side navigation (no page load): wait for the location to change.
+  await page.waitForFunction(() => location.pathname === '/quantization' && location.hash === '#calibration');
+  await page.locator('#calibration').waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
