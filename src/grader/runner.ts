@@ -10,7 +10,6 @@ import * as path from 'path';
 import { Socket } from 'net';
 import { ExecuteResult, Kernel, startKernel } from './kernel';
 import { sandboxedKernelLaunch, SandboxLimits } from './sandbox';
-
 import { HARNESS_PATH as HARNESS } from './harness-path';
 
 /** The names a wrapped test cell receives from the harness (must match SAFE_NAMES in harness.js). */

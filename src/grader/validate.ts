@@ -42,12 +42,11 @@ export async function validateAssignment(nb: Notebook, acquire: () => Promise<Gr
     if (s.checks.length && Math.abs(total - c.points) > 1e-9) problems.push({ cell: c.index, message: `the checks of '${c.gradeId}' add up to ${total} points but the cell is worth ${c.points} (nbgrader.points)` });
     if (u.earned >= c.points) problems.push({ cell: c.index, message: `tests cell '${c.gradeId}' passes on the student version (without any solution): it does not test the student's code` });
   }
-  sol.cells.forEach((r, i) => {
+  for (const r of sol.cells) {
     if (r.kind !== 'tests' && r.status !== 'ok') {
       const c = cells.find((x) => x.gradeId === r.gradeId);
       problems.push({ cell: c ? c.index : null, message: `cell '${r.gradeId}' of the solution fails: ${r.status}: ${r.error.split('\n').slice(0, 3).join(' ')}` });
     }
-    void i;
-  });
+  }
   return { ok: problems.length === 0, problems, tests: out, solutionRun: { tests: sol.tests } };
 }
