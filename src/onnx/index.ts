@@ -4,3 +4,5 @@ export * from './export';
 export * from './runtime';
 export * from './check';
 export * from './import';
+export * from './deploy';
+export * from './inspect';
