@@ -23,6 +23,7 @@ inputs_sha() {
     find "$ROOT/src/dist/numerics" "$ROOT/src/dist/quantize" "$ROOT/src/dist/viz" "$ROOT/src/dist/exercises" "$ROOT/src/dist/util" -name '*.js' 2>/dev/null
     find "$ROOT/bench/results" -maxdepth 1 -name '*.json' 2>/dev/null
     find "$ROOT/notebooks" -maxdepth 1 -name '*.ipynb' 2>/dev/null
+    find "$ROOT/.cache/executed" -maxdepth 1 -name "*.ipynb" 2>/dev/null
   } | LC_ALL=C sort | xargs -d '\n' sha1sum | sha1sum | cut -d' ' -f1
 }
 sha=$(inputs_sha)

@@ -251,3 +251,35 @@ test('local search finds the calibration section', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('notebook pages: stored outputs and our MIME payloads drawn with the library figures, download and lab links', async () => {
+  const dir = path.join(ROOT, 'site', 'src', 'generated', 'notebooks');
+  const notebooks = fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
+  assert.ok(notebooks.length >= 1);
+  const built = fs.readdirSync(dir).map((f) => f.replace(/\.json$/, '.ipynb')).sort();
+  assert.deepEqual(built, notebooks, 'the site was built from other notebooks than notebooks/ holds: rebuild it (bash scripts/setup.d/30-site.sh)');
+  for (const file of notebooks) {
+    const name = file.replace(/\.ipynb$/, '');
+    const nb = JSON.parse(fs.readFileSync(path.join(dir, `${name}.json`), 'utf8')) as { cells: { type: string; outputs?: { kind: string }[] }[] };
+    const payloads = nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.kind === 'payload').length;
+    const { page, context, errors } = await open(`/notebooks/${name}`);
+    await page.locator(`[data-notebook="${file}"]`).waitFor();
+    const lab = await page.locator('[data-open-in-lab]').getAttribute('href');
+    assert.equal(lab, `http://127.0.0.1:8888/lab/tree/${encodeURIComponent(file)}`);
+    const href = await page.getByRole('link', { name: `Download ${file}` }).getAttribute('href');
+    const downloaded = await (await fetch(served.base + href)).json() as { cells: unknown[]; metadata: { kernelspec?: { name: string } } };
+    assert.equal(downloaded.metadata.kernelspec?.name, 'tslab');
+    assert.equal(downloaded.cells.length, JSON.parse(fs.readFileSync(path.join(ROOT, 'notebooks', file), 'utf8')).cells.length);
+    const drawn = await figuresDrawn(page);
+    const fromPayloads = drawn.filter(([id]) => id.startsWith('nb-'));
+    if (payloads > 0) assert.ok(fromPayloads.length >= payloads, `${file}: ${payloads} payload outputs but ${fromPayloads.length} figures`);
+    for (const [id, traces] of fromPayloads) assert.ok(traces > 0, `${file}: figure ${id} has no traces`);
+    assert.equal(await page.locator('[data-payload-error]').count(), 0, `${file}: a payload was rejected`);
+    if (payloads > 0) {
+      await page.locator('[data-figure^="nb-"]').first().scrollIntoViewIfNeeded();
+      await page.screenshot({ path: artifact(`site-notebook-${name}.png`) });
+    }
+    assert.deepEqual(errors, [], `${file}: console errors`);
+    await context.close();
+  }
+});
