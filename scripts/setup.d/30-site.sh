@@ -20,10 +20,10 @@ fi
 inputs_sha() {
   {
     find . \( -path ./node_modules -o -path ./build -o -path ./.docusaurus -o -path ./src/generated -o -path ./docs/notebooks -o -path ./static/notebooks \) -prune -o -type f -print
-    find "$ROOT/src/dist/numerics" "$ROOT/src/dist/quantize" "$ROOT/src/dist/viz" "$ROOT/src/dist/exercises" "$ROOT/src/dist/util" -name '*.js' 2>/dev/null
-    find "$ROOT/bench/results" -maxdepth 1 -name '*.json' 2>/dev/null
-    find "$ROOT/notebooks" -maxdepth 1 -name '*.ipynb' 2>/dev/null
-    find "$ROOT/.cache/executed" -maxdepth 1 -name "*.ipynb" 2>/dev/null
+    find "$ROOT/src/dist/numerics" "$ROOT/src/dist/quantize" "$ROOT/src/dist/viz" "$ROOT/src/dist/exercises" "$ROOT/src/dist/util" -name '*.js' 2>/dev/null || true
+    find "$ROOT/bench/results" -maxdepth 1 -name '*.json' 2>/dev/null || true
+    find "$ROOT/notebooks" -maxdepth 1 -name '*.ipynb' 2>/dev/null || true
+    find "$ROOT/.cache/executed" -maxdepth 1 -name "*.ipynb" 2>/dev/null || true
   } | LC_ALL=C sort | xargs -d '\n' sha1sum | sha1sum | cut -d' ' -f1
 }
 sha=$(inputs_sha)

@@ -4,4 +4,6 @@
 # measurements (first-load JS, timeout latency, figures per page) go to test-artifacts/site-*.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+echo "site: type-checking site/ (tsc --noEmit)"
+(cd site && node_modules/.bin/tsc --noEmit)
 exec node --import tsx --test --test-reporter=spec --test-concurrency=1 tests/exercises/*.test.ts tests/browser/site-coverage.test.ts tests/browser/site.test.ts
