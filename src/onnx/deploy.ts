@@ -44,6 +44,20 @@ export interface DeployStats {
   accuracyImages?: number;
 }
 
+/**
+ * Peak resident memory of this process in bytes: VmHWM from /proc/self/status on Linux (the high-water mark of
+ * this process image only; getrusage's maxrss also counts the parent's memory at fork time), else maxRSS.
+ */
+function peakRssBytes(): number {
+  try {
+    const m = /VmHWM:\s+(\d+)\s+kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 function quantile(sorted: number[], q: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
   return sorted[i];
@@ -94,8 +108,8 @@ export async function measureOnnxModel(file: string, opts: DeployBenchOptions = 
     latencyP99Ms: quantile(times, 0.99),
     throughputImagesPerS: throughput,
     batch,
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
-    modelRssMiB: Math.max(0, process.resourceUsage().maxRSS * 1024 - rssBefore) / 2 ** 20,
+    peakRssMiB: peakRssBytes() / 2 ** 20,
+    modelRssMiB: Math.max(0, peakRssBytes() - rssBefore) / 2 ** 20,
   };
   if (opts.accuracy) {
     const test = subset(await loadMnist({ split: 'test' }), Math.min(opts.accuracy, 10000));

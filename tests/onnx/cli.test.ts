@@ -74,3 +74,11 @@ test('deploy-bench measures each model in its own process and prints a side-by-s
   await assert.rejects(benchCmd.run([]), UsageError);
   await assert.rejects(benchCmd.run([path.join(tmp, 'nope.onnx')]), /does not exist/);
 });
+
+test("deploy-bench's peak memory belongs to the measuring process, not to the parent", async () => {
+  const ballast = Buffer.alloc(400 * 2 ** 20, 1); // 400 MiB resident in this (parent) process
+  const [r] = await deployBench([path.join(tmp, 'out', 'lenet5.int8.onnx')], { runs: 10, batch: 8, batchRuns: 1 });
+  assert.ok(ballast[12345] === 1);
+  assert.ok(process.memoryUsage().rss > 400 * 2 ** 20);
+  assert.ok(r.peakRssMiB < 350, `child peak ${r.peakRssMiB} MiB includes the parent's memory`);
+});

@@ -14,6 +14,8 @@ import { exportOnnx, OnnxExportError } from '../../src/onnx/export';
 import { argmaxRows, createSession, runOnnx } from '../../src/onnx/runtime';
 import { checkOnnxFile, hasPythonOnnx } from '../../src/onnx/check';
 import { decodeModel } from '../../src/onnx/proto';
+import { applySurgery, structuredMasks } from '../../src/prune';
+import { factorizeConv, factorizeDense } from '../../src/factorize';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'optilab-onnx-'));
 // The official checker runs wherever Debian's python3-onnx is installed; CI installs it (scripts/setup.d/50-onnx.apt).
@@ -139,4 +141,22 @@ test('int8 export refuses uncalibrated plans and per-group weights with a clear 
   assert.throws(() => exportOnnx(model, { plan: weightOnly }), /calibrated plan/);
   const grouped = await buildPtqPlan(model, { bits: 8, granularity: 'group', groupSize: 16 }, subset(test256, 64));
   assert.throws(() => exportOnnx(model, { plan: grouped }), /layer 'fc1' \(Dense\).*per-group/);
+});
+
+test('pruned-and-shrunk (structured surgery) and low-rank (dense SVD, Tucker-2 conv) models export in fp32 and int8', async () => {
+  const base = createModel('lenet5', { seed: 5 });
+  const pruned = applySurgery(base, structuredMasks(base, 0.5, { layers: ['conv1', 'conv2', 'fc1'] }));
+  const lowDense = factorizeDense(base, 'fc1', { rank: 16 }).model;
+  const lowBoth = factorizeConv(lowDense, 'conv2', { rIn: 3, rOut: 8 }).model;
+  for (const [name, m] of [['pruned', pruned], ['lowrank', lowBoth]] as const) {
+    const diff = await fp32Diff(m, name);
+    assert.ok(diff <= 1e-4, `${name}: max abs diff ${diff}`);
+    const plan = await buildPtqPlan(m, { bits: 8 }, subset(train2k, 200));
+    const file = save(`${name}.int8.onnx`, exportOnnx(m, { plan }));
+    const ortPred = argmaxRows(await runOnnx(await createSession(file), test256), 10);
+    const intPred = runIntegerModel(buildIntegerModel(plan), test256).predictions;
+    let agree = 0;
+    for (let i = 0; i < ortPred.length; i++) if (ortPred[i] === intPred[i]) agree++;
+    assert.ok(agree / ortPred.length >= 0.98, `${name}: agreement ${agree}/${ortPred.length}`);
+  }
 });
