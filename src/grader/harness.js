@@ -372,7 +372,6 @@ function guardWorkers() {
 }
 
 function blockEscapes() {
-  guardWorkers();
   const Module = require('module');
   const load = Module._load;
   const blocked = new Set(BLOCKED_MODULES);
@@ -432,9 +431,10 @@ function install(fd) {
   const keyHex = buf.toString('latin1', 0, 64);
   const key = new Uint8Array(32);
   for (let i = 0; i < 32; i++) key[i] = parseInt(keyHex.slice(i * 2, i * 2 + 2), 16);
-  blockEscapes();
-  // Load the course library before freezing: its dependencies define classes the old way (__extends assigns
-  // `constructor` on objects that inherit built-in prototypes), which must happen before lockdown.
+  guardWorkers();
+  // Load the course library before closing the escapes (it may load native addons, e.g. onnxruntime-node)
+  // and before freezing (its dependencies define classes the old way: __extends assigns `constructor` on
+  // objects that inherit built-in prototypes).
   let ref = Object.freeze({});
   try {
     const file = require.resolve('optilab', { paths: [process.cwd()] });
@@ -442,9 +442,9 @@ function install(fd) {
     // Tests may compare with the library (`ref`): freeze its modules' exports so student code cannot swap a
     // reference function (or one it calls) for its own.
     const root = require('path').dirname(require('path').dirname(require('fs').realpathSync(file)));
-    for (const key of Object.keys(require.cache)) {
-      const m = require.cache[key];
-      if (key.startsWith(root + require('path').sep) && !key.includes(require('path').sep + 'node_modules' + require('path').sep) && m && m.exports && typeof m.exports === 'object') Object.freeze(m.exports);
+    for (const cached of Object.keys(require.cache)) {
+      const m = require.cache[cached];
+      if (cached.startsWith(root + require('path').sep) && !cached.includes(require('path').sep + 'node_modules' + require('path').sep) && m && m.exports && typeof m.exports === 'object') Object.freeze(m.exports);
     }
     const copy = Object.create(null);
     for (const k of Object.keys(lib)) copy[k] = lib[k];
@@ -452,6 +452,7 @@ function install(fd) {
   } catch (_) {
     // not resolvable from here: notebooks that import it will say so
   }
+  blockEscapes();
   lockdown();
   const stringify = JSON.stringify;
   const used = new Set();
