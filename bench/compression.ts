@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- compression [--finetune=2] [--ft-limit=N] [--sweep-limit=20000] [--seeds=3] [--kd-epochs=2]
- * [--kd-limit=N] [--skip=lottery,...]`: the
+ * [--kd-limit=N] [--scope=global|layer] [--skip=lottery,...]`: the
  * pruning / distillation / low-rank / edge numbers of the chapter on the full MNIST test set, from the cached
  * LeNet-5 baseline (3 epochs, seed 1):
  * - unstructured 90% with the polynomial schedule vs one-shot, same fine-tuning budget; a sparsity sweep of both;
@@ -59,6 +59,7 @@ export async function run(args: string[]): Promise<BenchReport> {
   const finetune = Number(arg(args, 'finetune', quick ? '1' : '2'));
   const sweepLimit = Number(arg(args, 'sweep-limit', quick ? '2000' : '20000'));
   const seeds = Number(arg(args, 'seeds', quick ? '1' : '3'));
+  const scope = arg(args, 'scope', 'global') as 'layer' | 'global';
   const skip = new Set(arg(args, 'skip', '').split(',').filter(Boolean));
   const log = (s: string) => console.error(`[compression] ${new Date().toISOString().slice(11, 19)} ${s}`);
   const config = quick ? { model: 'lenet5' as const, epochs: 1, seed: 1, limit: 5000, testLimit: 2000 } : { model: 'lenet5' as const, epochs: 3, seed: 1 };
@@ -86,13 +87,13 @@ export async function run(args: string[]): Promise<BenchReport> {
     log(`unstructured 90%: polynomial schedule vs one-shot, ${finetune} fine-tuning epochs on ${trainSet.count} images`);
     const poly = clone(base);
     const schedule = { initialSparsity: 0, finalSparsity: 0.9, beginStep: 0, endStep: Math.floor(steps * 0.6), frequency: Math.max(1, Math.floor(steps / 40)) };
-    const res = await pruneWithSchedule(poly, trainSet, schedule, { train: ft });
+    const res = await pruneWithSchedule(poly, trainSet, schedule, { train: ft, scope });
     row('unstructured 90%', `polynomial (cubic) 0 -> 0.9 over ${schedule.endStep} steps + rest, ${finetune} ep`, await acc(poly), { sparsity: measureSparsity(poly).global, logSteps: res.log.steps.length });
     const one = clone(base);
-    await oneShotPrune(one, trainSet, 0.9, { train: ft });
+    await oneShotPrune(one, trainSet, 0.9, { train: ft, scope });
     row('unstructured 90%', `one-shot + ${finetune} ep fine-tuning`, await acc(one), { sparsity: measureSparsity(one).global });
     const noFt = clone(base);
-    applyMasks(noFt, magnitudeMasks(noFt, 0.9));
+    applyMasks(noFt, magnitudeMasks(noFt, 0.9, { scope }));
     row('unstructured 90%', 'one-shot, no fine-tuning', await acc(noFt), { sparsity: measureSparsity(noFt).global });
     const storage = sparseStorage(poly);
     row('storage of the 90% model', 'kernels: dense / CSR / bitmask bytes', await acc(poly), {
@@ -106,10 +107,10 @@ export async function run(args: string[]): Promise<BenchReport> {
     const sweepSteps = Math.ceil(sweepSet.count / 64);
     for (const s of quick ? [0.5, 0.9] : [0.5, 0.7, 0.8, 0.9, 0.95]) {
       const poly = clone(base);
-      await pruneWithSchedule(poly, sweepSet, { initialSparsity: 0, finalSparsity: s, beginStep: 0, endStep: Math.floor(sweepSteps * 0.6), frequency: Math.max(1, Math.floor(sweepSteps / 30)) }, { train: { ...ft, epochs: 1 } });
+      await pruneWithSchedule(poly, sweepSet, { initialSparsity: 0, finalSparsity: s, beginStep: 0, endStep: Math.floor(sweepSteps * 0.6), frequency: Math.max(1, Math.floor(sweepSteps / 30)) }, { train: { ...ft, epochs: 1 }, scope });
       row('sweep: polynomial', `${s}`, await acc(poly), { sparsity: measureSparsity(poly).global });
       const one = clone(base);
-      await oneShotPrune(one, sweepSet, s, { train: { ...ft, epochs: 1 } });
+      await oneShotPrune(one, sweepSet, s, { train: { ...ft, epochs: 1 }, scope });
       row('sweep: one-shot', `${s}`, await acc(one), { sparsity: measureSparsity(one).global });
     }
   }
@@ -199,7 +200,7 @@ export async function run(args: string[]): Promise<BenchReport> {
       await train(d, sweepSet, { ...lt, seed: s });
       dense.push(await acc(d));
       const m = lenet5({ seed: 10 + s });
-      const r = await lotteryTicket(m, sweepSet, { sparsity: 0.8, train: { ...lt, seed: s } });
+      const r = await lotteryTicket(m, sweepSet, { sparsity: 0.8, train: { ...lt, seed: s }, scope });
       ticket.push(await acc(m));
       const reinit = lenet5({ seed: 50 + s });
       await fineTuneMasked(reinit, sweepSet, r.masks, { ...lt, seed: s });
@@ -234,9 +235,9 @@ export async function run(args: string[]): Promise<BenchReport> {
       ['bytes d/csr/bm', (r) => (r.denseBytes ? `${r.denseBytes}/${r.csrBytes}/${r.bitmaskBytes}` : null)],
     ],
     notes: [
-      `backend ${backend}; test set ${test.count} images; fine-tuning ${finetune} epoch(s) at lr 1e-3 on ${trainSet.count} images unless stated; distillation on ${kdSet.count} images`,
+      `magnitude ranking: ${scope}; backend ${backend}; test set ${test.count} images; fine-tuning ${finetune} epoch(s) at lr 1e-3 on ${trainSet.count} images unless stated; distillation on ${kdSet.count} images`,
       'drop pp = baseline accuracy - accuracy, in percentage points',
     ],
-    extra: { backend, finetune, sweepLimit, seeds, args, fineTuneImages: trainSet.count, distillImages: kdSet.count },
+    extra: { backend, scope, finetune, sweepLimit, seeds, args, fineTuneImages: trainSet.count, distillImages: kdSet.count },
   };
 }

@@ -96,7 +96,7 @@ function gradientScore(model: LayersModel, layer: Layer, x: tf.Tensor, labels: t
 
 export interface StructuredOptions extends ScoreOptions {
   criterion?: Criterion;
-  /** Layer names (default: every prunable layer except the output layer). */
+  /** Layer names (default: every Dense / Conv2D layer except the output layer). */
   layers?: string[];
 }
 
@@ -121,7 +121,7 @@ export function unitMask(layer: Layer, keepUnits: ArrayLike<number>): LayerMask 
 export function structuredMasks(model: LayersModel, fraction: number, opts: StructuredOptions = {}): MaskSet {
   checkSparsity(fraction, 'fraction of units to remove');
   const output = model.layers[model.layers.length - 1];
-  const names = opts.layers ?? selectLayers(model).filter((l) => l !== output).map((l) => l.name);
+  const names = opts.layers ?? selectLayers(model).filter((l) => l !== output && l.getClassName() !== 'DepthwiseConv2D').map((l) => l.name);
   const masks: MaskSet = {};
   for (const layer of selectLayers(model, names)) {
     if (layer === output) {

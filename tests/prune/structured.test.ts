@@ -83,3 +83,17 @@ test('removeUnits shrinks the next layer inputs through pooling and flatten', ()
   assert.throws(() => removeUnits(model, { conv1: [] }), /keep no units/);
   assert.throws(() => removeUnits(model, { conv1: [3, 1] }), /increasing unit indices/);
 });
+
+test('structured pruning of a depthwise-separable model: default layers skip depthwise ones, surgery passes through them', async () => {
+  const { mobileNetMnist } = await import('../../src/edge/models');
+  const model = mobileNetMnist({ seed: 1, widths: [8, 16, 16], stem: 8 });
+  const masks = structuredMasks(model, 0.5);
+  assert.deepEqual(Object.keys(masks), ['stem', 'block1_pw', 'block2_pw', 'block3_pw']);
+  assert.throws(() => structuredMasks(model, 0.5, { layers: ['block1_dw'] }), /DepthwiseConv2D.*cannot be pruned by units/);
+  applyMasks(model, masks);
+  const small = applySurgery(model, masks);
+  const x = imagesTensor(data, 0, 8);
+  const diff = maxAbsDiff(await (model.predict(x) as tf.Tensor).data(), await (small.predict(x) as tf.Tensor).data());
+  assert.ok(diff < 1e-5, `outputs differ by ${diff}`);
+  assert.deepEqual(selectLayers(small, ['block1_dw'])[0].getWeights()[0].shape, [3, 3, 4, 1]);
+});
