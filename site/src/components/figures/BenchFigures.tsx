@@ -174,15 +174,17 @@ export function TrainingFigure(): ReactNode {
  * Any bench's rows as a table (columns: the scalar fields of the rows), for benches whose figures are not
  * designed yet; a "run the bench" placeholder when bench/results/<name>.json does not exist.
  */
-export function BenchRows({ name, what }: { name: string; what: string }): ReactNode {
+export function BenchRows({ name, what, match }: { name: string; what: string; match?: string }): ReactNode {
   const b = results[name] as { rows?: Record<string, unknown>[]; createdAt?: string; quick?: boolean; notes?: string[] } | undefined;
   if (!b || !Array.isArray(b.rows)) return <MissingData id={`bench-${name}`} bench={name} what={what} />;
-  const rows = b.rows;
+  // `match` filters rows by their first text field (experiment, model, ...).
+  const re = match ? new RegExp(match) : null;
+  const rows = b.rows.filter((r) => !re || re.test(String(Object.values(r).find((v) => typeof v === 'string') ?? '')));
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => r[k] === null || typeof r[k] !== 'object')))];
   const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toPrecision(4)) : String(v ?? ''));
   return (
     <div style={{ overflowX: 'auto' }} data-bench-table={name}>
-      <table>
+      <table data-bench-rows={name}>
         <thead><tr>{cols.map((c) => <th key={c}>{c}</th>)}</tr></thead>
         <tbody>{rows.map((r, i) => <tr key={i}>{cols.map((c) => <td key={c}>{fmt(r[c])}</td>)}</tr>)}</tbody>
       </table>
