@@ -236,7 +236,8 @@ export function exportOnnx(model: tfl.LayersModel, opts: OnnxExportOptions = {})
   if (plan && !plan.activations) throw new Error('int8 QDQ export needs a calibrated plan: pass calibration data to buildPtqPlan');
   if (plan?.dynamicActivationBits) throw new Error('int8 QDQ export needs static activation ranges, not dynamic quantization');
   const b = new Builder([h0, w0, c0], (opts.activationType ?? 'uint8') === 'uint8');
-  if (plan && model.layers[0]?.getClassName() !== 'Rescaling' && model.layers[0]?.getClassName() !== 'InputLayer') {
+  const firstReal = model.layers.find((l) => l.getClassName() !== 'InputLayer');
+  if (plan && firstReal?.getClassName() !== 'Rescaling') {
     const qin = plan.activations!.input;
     if (!qin) throw new Error("int8 QDQ export: the plan has no input quantization ('input' in plan.activations)");
     b.quantize(qin, 'input.q');

@@ -160,3 +160,20 @@ test('pruned-and-shrunk (structured surgery) and low-rank (dense SVD, Tucker-2 c
     assert.ok(agree / ortPred.length >= 0.98, `${name}: agreement ${agree}/${ortPred.length}`);
   }
 });
+
+test('int8 export of a model without a Rescaling layer quantizes the raw input first', async () => {
+  const m = tfl.sequential();
+  m.add(tfl.layers.flatten({ inputShape: [28, 28, 1], name: 'flatten' }));
+  m.add(tfl.layers.dense({ units: 32, activation: 'relu', name: 'fc1' }));
+  m.add(tfl.layers.dense({ units: 10, name: 'logits' }));
+  const plan = await buildPtqPlan(m, { bits: 8 }, subset(train2k, 200));
+  const file = save('norescale.int8.onnx', exportOnnx(m, { plan }));
+  const g = decodeModel(fs.readFileSync(file)).graph!;
+  assert.equal(g.node[0].opType, 'QuantizeLinear');
+  assert.equal(g.node[0].input[0], 'input');
+  const ortPred = argmaxRows(await runOnnx(await createSession(file), test256), 10);
+  const intPred = runIntegerModel(buildIntegerModel(plan), test256).predictions;
+  let agree = 0;
+  for (let i = 0; i < ortPred.length; i++) if (ortPred[i] === intPred[i]) agree++;
+  assert.ok(agree / ortPred.length >= 0.98, `agreement ${agree}/${ortPred.length}`);
+});
