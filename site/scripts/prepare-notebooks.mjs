@@ -92,6 +92,7 @@ export function prepareNotebooks({ root, site }) {
         `title: ${JSON.stringify(title)}`,
         `sidebar_label: ${JSON.stringify(`${name}`)}`,
         `sidebar_position: ${i + 2}`,
+        'hide_title: true',
         `slug: /notebooks/${slug}`,
         '---',
         '',
