@@ -80,7 +80,11 @@ export async function run(args: string[]): Promise<BenchReport> {
   const summary: Record<string, unknown> = {};
   for (const pair of pairs) {
     log(`measuring ${pair.family} (${threads} thread(s), ${runs} batch-1 runs)`);
-    const [fp, q] = await deployBench([pair.fp32, pair.int8], { threads, runs, accuracy: test.count, batchRuns: quick ? 3 : 20 });
+    // A B B A order against load drift on a shared machine; each model keeps its better (lower-p50) run.
+    const [fp1, q1, q2, fp2] = await deployBench([pair.fp32, pair.int8, pair.int8, pair.fp32], { threads, runs, accuracy: test.count, batchRuns: quick ? 3 : 20 });
+    const better = (a: DeployStats, b: DeployStats) => (a.latencyP50Ms <= b.latencyP50Ms ? a : b);
+    const fp = better(fp1, fp2);
+    const q = better(q1, q2);
     const row = (s: DeployStats, kind: string, ref: DeployStats) => ({
       model: pair.family,
       format: kind,
@@ -109,7 +113,7 @@ export async function run(args: string[]): Promise<BenchReport> {
   return {
     rows,
     notes: [
-      `mnistCnn ${JSON.stringify(config)}; accuracy with ONNX Runtime on ${test.count} test images; ${threads} intra-op thread(s); each model measured in its own process`,
+      `mnistCnn ${JSON.stringify(config)}; accuracy with ONNX Runtime on ${test.count} test images; ${threads} intra-op thread(s); each model measured in its own process, twice in A B B A order, keeping the run with the lower p50`,
       `targets (mnistCnn int8 vs fp32): latency p50 ${s.speedup.toFixed(2)}x faster (>= 2: ${targets.latency2x}), file ${s.smaller.toFixed(2)}x smaller (>= 3.5: ${targets.size3_5x}), accuracy drop ${s.dropPP.toFixed(2)} pp (<= 0.3: ${targets.drop0_3pp})`,
       'torch_* rows: trained in PyTorch (tests/onnx/fixtures/make_torch_mnist.py), imported, quantized with optilab PTQ, exported as QDQ; agreeInteger = top-1 agreement of the QDQ model in ONNX Runtime with optilab\'s integer-only path on 1000 test images',
       'int8 QDQ uses uint8 activations (optilab\'s signed int8 activations shifted by 128, same values) x int8 per-channel weights, which ONNX Runtime fuses into QLinearConv / QGemm',
