@@ -4,9 +4,15 @@
  * or flat [n, h·w]).
  */
 import * as fs from 'fs';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { Dataset } from '../data/dataset';
 import { decodeModel, num } from './proto';
+
+/** onnxruntime-node, loaded on first use (importing optilab does not load the native runtime). */
+function runtime(): typeof ort {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return require('onnxruntime-node') as typeof ort;
+}
 
 /** Options of `createSession`. */
 export interface SessionOptions {
@@ -32,7 +38,7 @@ export async function createSession(model: string | Uint8Array, opts: SessionOpt
   const threads = opts.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive whole number, got ${threads}`);
   try {
-    return await ort.InferenceSession.create(bytes, {
+    return await runtime().InferenceSession.create(bytes, {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
@@ -76,7 +82,7 @@ export function imagesOrtTensor(data: Dataset, start: number, n: number, layout:
   const pixels = data.images.subarray(start * size, (start + n) * size);
   // One channel: NHWC, NCHW and flat hold the same bytes in the same order.
   const dims = layout === 'flat' ? [n, size] : layout === 'nchw' ? [n, 1, data.height, data.width] : [n, data.height, data.width, 1];
-  return new ort.Tensor('float32', pixels.slice(), dims);
+  return new (runtime().Tensor)('float32', pixels.slice(), dims);
 }
 
 /**
