@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- compression [--finetune=2] [--ft-limit=N] [--sweep-limit=20000] [--seeds=3] [--kd-epochs=2]
- * [--kd-limit=N] [--scope=global|layer] [--skip=lottery,...]`: the
+ * [--kd-limit=N] [--scope=global|layer] [--lr=1e-3] [--skip=lottery,...]`: the
  * pruning / distillation / low-rank / edge numbers of the chapter on the full MNIST test set, from the cached
  * LeNet-5 baseline (3 epochs, seed 1):
  * - unstructured 90% with the polynomial schedule vs one-shot, same fine-tuning budget; a sparsity sweep of both;
@@ -81,7 +81,8 @@ export async function run(args: string[]): Promise<BenchReport> {
   };
   row('dense baseline', `lenet5 ${config.epochs} epochs seed 1 (cached)`, baseAcc, { params: baseParams });
   const steps = Math.ceil(trainSet.count / 64) * finetune;
-  const ft = { epochs: finetune, seed: 2, learningRate: 1e-3 };
+  const ftLr = Number(arg(args, 'lr', '1e-3'));
+  const ft = { epochs: finetune, seed: 2, learningRate: ftLr };
 
   if (!skip.has('unstructured')) {
     log(`unstructured 90%: polynomial schedule vs one-shot, ${finetune} fine-tuning epochs on ${trainSet.count} images`);
@@ -235,9 +236,9 @@ export async function run(args: string[]): Promise<BenchReport> {
       ['bytes d/csr/bm', (r) => (r.denseBytes ? `${r.denseBytes}/${r.csrBytes}/${r.bitmaskBytes}` : null)],
     ],
     notes: [
-      `magnitude ranking: ${scope}; backend ${backend}; test set ${test.count} images; fine-tuning ${finetune} epoch(s) at lr 1e-3 on ${trainSet.count} images unless stated; distillation on ${kdSet.count} images`,
+      `magnitude ranking: ${scope}; backend ${backend}; test set ${test.count} images; fine-tuning ${finetune} epoch(s) at lr ${ftLr} (cosine) on ${trainSet.count} images unless stated; distillation on ${kdSet.count} images`,
       'drop pp = baseline accuracy - accuracy, in percentage points',
     ],
-    extra: { backend, scope, finetune, sweepLimit, seeds, args, fineTuneImages: trainSet.count, distillImages: kdSet.count },
+    extra: { backend, scope, finetune, learningRate: ftLr, sweepLimit, seeds, args, fineTuneImages: trainSet.count, distillImages: kdSet.count },
   };
 }
