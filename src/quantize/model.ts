@@ -11,6 +11,7 @@ import { SampleObserver } from './observers';
 import { computeQParams, QParams, quantRange } from './qparams';
 import { FLOAT32_EPS } from './scalar';
 import { RangeMethod } from './ranges';
+import { decodeFloat, FLOAT16, float16Bits, roundToFloat16 } from '../numerics/floats';
 
 /** What a layer of a supported sequential model does. */
 export type LayerKind = 'rescaling' | 'conv2d' | 'dense' | 'maxpool' | 'flatten' | 'identity' | 'relu';
@@ -116,6 +117,12 @@ export interface WeightQuantOptions {
   skip?: string[];
   /** Per-layer bit widths overriding `bits` (mixed precision). */
   bitsPerLayer?: Record<string, number>;
+  /**
+   * How the scales are stored: 'float16' (default; each scale rounded up to the next float16, so the saved file
+   * holds exactly the scales used and no weight clips) or 'float32'. A tensor whose scales fall outside
+   * float16's normal range keeps float32 scales.
+   */
+  scaleFormat?: 'float16' | 'float32';
 }
 
 /** One quantized weight tensor: the integers and their parameters. */
@@ -152,9 +159,31 @@ export function quantizeWeights(layers: LayerInfo[], opts: WeightQuantOptions): 
       ...(axis === undefined ? {} : { axis }),
       ...(gran === 'group' ? { groupSize: opts.groupSize ?? 32 } : {}),
     });
+    if ((opts.scaleFormat ?? 'float16') === 'float16') qp.scale = float16ScalesAtLeast(qp.scale);
     out.set(l.name, { layer: l.name, shape, q: quantize(l.kernel, shape, qp), qp, bias: l.bias! });
   }
   return out;
+}
+
+/** Smallest positive float16 normal and largest finite float16. */
+const F16_MIN_NORMAL = 2 ** -14;
+const F16_MAX = 65504;
+
+/**
+ * Each scale rounded up to the nearest float16 value (so the quantization range only grows), or the scales
+ * unchanged when any of them is outside float16's normal range (subnormal scales would lose precision).
+ *
+ * @example
+ * float16ScalesAtLeast(Float32Array.of(0.1))[0]; // 0.10003662109375 (the nearest float16, 0.0999755859375, is below 0.1)
+ */
+export function float16ScalesAtLeast(scales: Float32Array): Float32Array {
+  if (scales.some((s) => !(s >= F16_MIN_NORMAL && s <= F16_MAX))) return scales;
+  const rounded = roundToFloat16(scales);
+  const bits = float16Bits(rounded);
+  for (let i = 0; i < rounded.length; i++) {
+    if (rounded[i] < scales[i]) rounded[i] = decodeFloat([bits[i] + 1], FLOAT16)[0];
+  }
+  return rounded;
 }
 
 /** Options of activation calibration. */

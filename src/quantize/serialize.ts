@@ -1,6 +1,7 @@
 /**
  * Quantized model files: the model topology plus one binary holding real integer weights (int8 bytes, or
- * two int4 values per byte, or bit-packed codes for other widths), per-channel float32 scales and float32
+ * two int4 values per byte, or bit-packed codes for other widths), per-channel scales (float16 when every
+ * scale is exactly a float16 value, as `quantizeWeights` makes them by default; else float32) and float32
  * biases; zero points and activation parameters live in the JSON. Isomorphic (bytes in memory); write them
  * with fs in Node.
  */
@@ -9,6 +10,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { dequantize } from './affine';
 import { LayerInfo, QuantizedWeight, QuantPlan, describeModel } from './model';
 import { QParams } from './qparams';
+import { decodeFloat, FLOAT16, float16Bits, roundToFloat16 } from '../numerics/floats';
 
 /** JSON description of one stored weight tensor. */
 export interface StoredWeight {
@@ -22,7 +24,8 @@ export interface StoredWeight {
   zeroPoint: number[];
   /** Byte offsets / lengths inside the binary. */
   codes: { offset: number; bytes: number };
-  scales: { offset: number; count: number };
+  /** `bits` 16: IEEE float16 scales; absent or 32: float32. */
+  scales: { offset: number; count: number; bits?: 16 | 32 };
   bias: { offset: number; count: number };
 }
 
@@ -94,6 +97,10 @@ class ByteWriter {
     }
     return offset;
   }
+  halves(a: Float32Array): number {
+    const h = float16Bits(a);
+    return this.add(new Uint8Array(h.buffer, h.byteOffset, h.byteLength));
+  }
   floats(a: Float32Array): number {
     return this.add(new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength)));
   }
@@ -109,7 +116,8 @@ class ByteWriter {
 }
 
 /**
- * Serialises a quantized model: topology + binary with packed integer kernels, float32 scales and biases.
+ * Serialises a quantized model: topology + binary with packed integer kernels, float16 (or float32) scales and
+ * float32 biases.
  *
  * @example
  * const files = encodeQuantizedModel(model, plan); // files.weights.length ≈ params · bits / 8
@@ -141,7 +149,9 @@ export function encodeQuantizedModel(model: tfl.LayersModel, plan: QuantPlan): Q
       qmax: qw.qp.qmax,
       zeroPoint: Array.from(qw.qp.zeroPoint),
       codes: { offset: codesOffset, bytes: codes.length },
-      scales: { offset: w.floats(qw.qp.scale), count: qw.qp.scale.length },
+      scales: exactFloat16(qw.qp.scale)
+        ? { offset: w.halves(qw.qp.scale), count: qw.qp.scale.length, bits: 16 }
+        : { offset: w.floats(qw.qp.scale), count: qw.qp.scale.length },
       bias: { offset: w.floats(qw.bias), count: qw.bias.length },
     };
     if (qw.qp.axis !== undefined) entry.axis = qw.qp.axis;
@@ -161,6 +171,17 @@ export function encodeQuantizedModel(model: tfl.LayersModel, plan: QuantPlan): Q
     );
   }
   return { modelJson, weights: w.concat() };
+}
+
+/** True when every value survives a round trip through float16 unchanged. */
+function exactFloat16(a: Float32Array): boolean {
+  const r = roundToFloat16(a);
+  return a.every((v, i) => v === r[i]);
+}
+
+function halvesAt(bytes: Uint8Array, offset: number, count: number): Float32Array {
+  if (offset + count * 2 > bytes.length) throw new Error(`quantized weights file is truncated (needs ${offset + count * 2} bytes, has ${bytes.length})`);
+  return decodeFloat(new Uint16Array(bytes.slice(offset, offset + count * 2).buffer), FLOAT16);
 }
 
 function floatsAt(bytes: Uint8Array, offset: number, count: number): Float32Array {
@@ -184,7 +205,8 @@ export async function decodeQuantizedModel(files: QuantizedModelFiles): Promise<
   for (const s of j.weights) {
     const count = s.shape.reduce((a, b) => a * b, 1);
     const q = unpackInts(files.weights.subarray(s.codes.offset, s.codes.offset + s.codes.bytes), count, s.bits, s.qmin);
-    const qp: QParams = { scale: floatsAt(files.weights, s.scales.offset, s.scales.count), zeroPoint: Int32Array.from(s.zeroPoint), qmin: s.qmin, qmax: s.qmax };
+    const scale = s.scales.bits === 16 ? halvesAt(files.weights, s.scales.offset, s.scales.count) : floatsAt(files.weights, s.scales.offset, s.scales.count);
+    const qp: QParams = { scale, zeroPoint: Int32Array.from(s.zeroPoint), qmin: s.qmin, qmax: s.qmax };
     if (s.axis !== undefined) qp.axis = s.axis;
     if (s.groupSize !== undefined) qp.groupSize = s.groupSize;
     const bias = floatsAt(files.weights, s.bias.offset, s.bias.count);

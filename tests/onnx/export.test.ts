@@ -9,7 +9,7 @@ import { createModel } from '../../src/models/zoo';
 import { loadMnist } from '../../src/data/files';
 import { Dataset, subset } from '../../src/data/dataset';
 import { predictLogits, train } from '../../src/train/train';
-import { buildPtqPlan, buildIntegerModel, runIntegerModel } from '../../src/quantize';
+import { buildPtqPlan, buildIntegerModel, fakeQuantLogits, runIntegerModel } from '../../src/quantize';
 import { exportOnnx, OnnxExportError } from '../../src/onnx/export';
 import { argmaxRows, createSession, runOnnx } from '../../src/onnx/runtime';
 import { checkOnnxFile, hasPythonOnnx } from '../../src/onnx/check';
@@ -144,7 +144,9 @@ test('int8 export refuses uncalibrated plans and per-group weights with a clear 
 });
 
 test('pruned-and-shrunk (structured surgery) and low-rank (dense SVD, Tucker-2 conv) models export in fp32 and int8', async () => {
+  // Trained briefly: an untrained model's near-tied logits make top-1 agreement a coin toss on ties.
   const base = createModel('lenet5', { seed: 5 });
+  await train(base, train2k, { epochs: 1, batchSize: 64, learningRate: 2e-3, seed: 5 });
   const pruned = applySurgery(base, structuredMasks(base, 0.5, { layers: ['conv1', 'conv2', 'fc1'] }));
   const lowDense = factorizeDense(base, 'fc1', { rank: 16 }).model;
   const lowBoth = factorizeConv(lowDense, 'conv2', { rIn: 3, rOut: 8 }).model;
@@ -154,10 +156,13 @@ test('pruned-and-shrunk (structured surgery) and low-rank (dense SVD, Tucker-2 c
     const plan = await buildPtqPlan(m, { bits: 8 }, subset(train2k, 200));
     const file = save(`${name}.int8.onnx`, exportOnnx(m, { plan }));
     const ortPred = argmaxRows(await runOnnx(await createSession(file), test256), 10);
+    const fakePred = argmaxRows(await fakeQuantLogits(plan, test256), 10);
     const intPred = runIntegerModel(buildIntegerModel(plan), test256).predictions;
-    let agree = 0;
-    for (let i = 0; i < ortPred.length; i++) if (ortPred[i] === intPred[i]) agree++;
-    assert.ok(agree / ortPred.length >= 0.98, `${name}: agreement ${agree}/${ortPred.length}`);
+    const agree = (a: ArrayLike<number>) => Array.from(ortPred).filter((p, i) => p === a[i]).length;
+    // QDQ is the fake-quant semantics; the integer path's fixed-point requantization rounds a little
+    // differently, which shows on the weak (briefly trained, factorized) models' near ties.
+    assert.ok(agree(fakePred) / ortPred.length >= 0.995, `${name}: agreement with fake quant ${agree(fakePred)}/${ortPred.length}`);
+    assert.ok(agree(intPred) / ortPred.length >= 0.98, `${name}: agreement with the integer path ${agree(intPred)}/${ortPred.length}`);
   }
 });
 

@@ -6,6 +6,7 @@ import {
   packInts, unpackInts, buildPtqPlan, encodeQuantizedModel, decodeQuantizedModel, fakeQuantLogits, planAccuracy,
   quantizationAwareTraining, steFakeQuantWeight, steFakeQuantActivation, fakeQuantWeightTensor, layerSensitivity,
   suggestMixedPrecision, describeModel, modelSizeBytes, buildQuantizationPayload, computeQParams, mapKernels,
+  float16ScalesAtLeast, quantizeWeights,
 } from '../../src/quantize';
 import { roundToFloat16, bitLayouts } from '../../src/numerics';
 import { validateQuantizationPayload } from '../../src/viz/validate';
@@ -49,6 +50,7 @@ test('saved int8 / int4 models hold real packed integers, reload to the same pre
     assert.ok(files.weights.length < (params * bits) / 8 + 4000, `${files.weights.length} bytes at ${bits} bits`);
     assert.ok(fp32.weights.length / files.weights.length > (bits === 8 ? 3.85 : 7.3));
     assert.equal(files.modelJson.weights[0].bits, bits);
+    assert.ok(files.modelJson.weights.every((w) => w.scales.bits === 16), 'scales stored as float16');
     const json = JSON.parse(JSON.stringify(files.modelJson));
     const back = await decodeQuantizedModel({ modelJson: json, weights: files.weights });
     for (const [name, qw] of plan.weights) {
@@ -61,6 +63,31 @@ test('saved int8 / int4 models hold real packed integers, reload to the same pre
     assert.ok(Math.abs((await evaluate(back.model, testSet)).accuracy - (await planAccuracy({ ...plan, activations: undefined }, testSet))) < 1e-9);
   }
   await assert.rejects(decodeQuantizedModel({ modelJson: { format: 'x' } as never, weights: new Uint8Array() }), /not an optilab quantized model/);
+});
+
+test('weight scales are rounded up to float16: stored in 2 bytes each, nothing clips, float32 when out of range', async () => {
+  assert.deepEqual(Array.from(float16ScalesAtLeast(Float32Array.of(0.1, 0.25, 1e-3))), [0.10003662109375, 0.25, 0.0010004043579101562]);
+  const tiny = Float32Array.of(1e-6, 0.5);
+  assert.equal(float16ScalesAtLeast(tiny), tiny, 'a subnormal-range scale keeps float32 scales');
+  const layers = describeModel(model);
+  const q16 = quantizeWeights(layers, { bits: 8 });
+  const q32 = quantizeWeights(layers, { bits: 8, scaleFormat: 'float32' });
+  for (const [name, w16] of q16) {
+    const w32 = q32.get(name)!;
+    for (let c = 0; c < w16.qp.scale.length; c++) {
+      assert.ok(w16.qp.scale[c] >= w32.qp.scale[c] && w16.qp.scale[c] <= w32.qp.scale[c] * (1 + 2 ** -10), `${name}[${c}]`);
+    }
+    assert.ok(w16.q.every((v) => v >= -127 && v <= 127), `${name}: max |w| still maps inside the symmetric range`);
+  }
+  const p16 = await buildPtqPlan(model, { bits: 8 });
+  const p32 = await buildPtqPlan(model, { bits: 8, scaleFormat: 'float32' });
+  const scales = [...p16.weights.values()].reduce((s, w) => s + w.qp.scale.length, 0);
+  const f16 = encodeQuantizedModel(model, p16);
+  const f32 = encodeQuantizedModel(model, p32);
+  assert.ok(f32.modelJson.weights.every((w) => w.scales.bits === undefined));
+  assert.ok(f32.weights.length - f16.weights.length >= 2 * scales - 4 * p16.weights.size, `${f32.weights.length} vs ${f16.weights.length} bytes`);
+  const back = await decodeQuantizedModel({ modelJson: JSON.parse(JSON.stringify(f32.modelJson)), weights: f32.weights });
+  for (const [name, qw] of p32.weights) assert.deepEqual(back.plan.weights.get(name)!.qp.scale, qw.qp.scale, name);
 });
 
 test('straight-through estimator: identity gradient for weights, clipped for activations', () => {
