@@ -162,7 +162,7 @@ export async function run(args: string[]): Promise<BenchReport> {
       `model ${model} (${params} parameters, ${cached ? 'cached' : 'trained now'}), test images ${test.count}, backend ${backend}${quick ? ', QUICK subsets' : ''}`,
       `integer-only path: ${(100 * agree).toFixed(2)}% of predictions equal the fake-quant path; ${test.count} images in ${intSeconds.toFixed(1)} s`,
       `quantize ${(throughput.quantizePerSecond / 1e6).toFixed(1)} M elements/s, dequantize ${(throughput.dequantizePerSecond / 1e6).toFixed(1)} M elements/s on ${n} floats (per-tensor uint8)`,
-      `fp32 weights.bin ${fp32Bytes} bytes; int8 file ${files8.weights.length} bytes (int8 kernels + float32 per-channel scales + float32 biases)`,
+      `fp32 weights.bin ${fp32Bytes} bytes; int8 file ${files8.weights.length} bytes (int8 kernels + float16 per-channel scales + float32 biases)`,
     ],
     extra: { config, throughput, agreement: agree, qatTrace: qat.trace, baseline: base },
   };
