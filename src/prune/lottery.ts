@@ -1,6 +1,7 @@
 /**
  * The lottery-ticket procedure (Frankle & Carbin): train, prune by magnitude, rewind the surviving weights to
- * their initial values, retrain with the mask held; repeat for iterative rounds. The comparison is the same
+ * their initial values (or to their values after a few steps: late rewinding), retrain with the mask held;
+ * repeat for iterative rounds. The comparison is the same
  * mask trained from a random re-initialisation (`fineTuneMasked` on a model built with another seed).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -36,7 +37,14 @@ export interface LotteryOptions {
   sparsity: number;
   /** Prune-rewind-retrain rounds (each removes the same fraction of the remaining weights); default 1. */
   rounds?: number;
+  /**
+   * Rewind to the weights after this many optimizer steps of the dense training ("late rewinding", which
+   * keeps tickets stable for deeper or briefly trained networks); default 0, the initial weights.
+   */
+  rewindStep?: number;
   train: TrainOptions;
+  /** Overrides of `train` for the retraining rounds (e.g. fewer epochs after late rewinding); default none. */
+  retrain?: Partial<TrainOptions>;
   scope?: 'layer' | 'global';
   layers?: string[];
 }
@@ -59,15 +67,29 @@ export interface LotteryResult {
  */
 export async function lotteryTicket(model: LayersModel, data: Dataset, opts: LotteryOptions): Promise<LotteryResult> {
   const targets = iterativeTargets(opts.sparsity, opts.rounds ?? 1);
-  const init = snapshotWeights(model);
-  const training: TrainResult[] = [await train(model, data, opts.train)];
+  const rewindStep = opts.rewindStep ?? 0;
+  if (!Number.isInteger(rewindStep) || rewindStep < 0) throw new RangeError(`lotteryTicket: rewindStep must be a whole number of steps >= 0, got ${rewindStep}`);
+  let init = rewindStep === 0 ? snapshotWeights(model) : null;
+  const userAfter = opts.train.afterStep;
+  let steps = 0;
+  const dense = await train(model, data, {
+    ...opts.train,
+    afterStep: (step) => {
+      steps = step; // the number of optimizer steps completed
+      if (step === rewindStep && !init) init = snapshotWeights(model);
+      userAfter?.(step);
+    },
+  });
+  if (!init) throw new RangeError(`lotteryTicket: rewindStep ${rewindStep} is past the end of the dense training (${steps} steps)`);
+  const rewindTo: tf.Tensor[] = init;
+  const training: TrainResult[] = [dense];
   const log: SparsityLog = { steps: [], global: [], perLayer: {}, target: [] };
   let masks: MaskSet = {};
   try {
     for (let round = 0; round < targets.length; round++) {
       masks = magnitudeMasks(model, targets[round], { scope: opts.scope, layers: opts.layers });
-      rewindWeights(model, init);
-      training.push(await fineTuneMasked(model, data, masks, opts.train));
+      rewindWeights(model, rewindTo);
+      training.push(await fineTuneMasked(model, data, masks, { ...opts.train, ...opts.retrain }));
       const s = measureSparsity(model, opts.layers);
       log.steps.push(round + 1);
       log.global.push(s.global);
@@ -75,7 +97,7 @@ export async function lotteryTicket(model: LayersModel, data: Dataset, opts: Lot
       for (const [k, v] of Object.entries(s.perLayer)) (log.perLayer[k] ??= []).push(v);
     }
   } finally {
-    init.forEach((t) => t.dispose());
+    rewindTo.forEach((t) => t.dispose());
   }
   return { masks, log, training };
 }
