@@ -8,6 +8,10 @@
  * grades.csv. Resumable: a student whose results/<student>.json matches the current source and submission
  * (sha256 of both) is skipped, and the gradebook is re-synchronized from results/ on start, so a run killed at
  * any moment loses at most the submissions in flight and never counts one twice.
+ *
+ * Where the submissions are graded is a {@link GradingEngine}: local kernels (the default), or the workers of a
+ * Redis queue (`queue`, see ./queue.ts). Either way every result goes through the same commit path
+ * ({@link GradeOutput.commit}), so the outputs are the same.
  */
 import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
@@ -20,7 +24,7 @@ import { gradescopeResults, renderFeedback } from './feedback';
 import { Gradebook } from './gradebook';
 import { planSubmission } from './plan';
 import { roundScore, SubmissionResult } from './result';
-import { DEFAULT_LIMITS, KernelPool, RunLimits, runPlan } from './runner';
+import { DEFAULT_LIMITS, KernelOptions, KernelPool, RunLimits, runPlan } from './runner';
 import { SandboxLimits } from './sandbox';
 
 /** One submission found in the input. */
@@ -41,8 +45,15 @@ export interface GradeOptions {
   concurrency?: number;
   limits?: RunLimits;
   sandboxLimits?: SandboxLimits;
+  /**
+   * redis://host:port of a grading queue: submissions are graded by `optilab grade-worker` processes (on any
+   * machines) instead of local kernels; this process only enqueues, collects and writes. Unset: local grading.
+   */
+  queue?: string;
   /** Called after each submission (and for skipped ones). */
   onProgress?: (e: ProgressEvent) => void;
+  /** Messages about the grading as a whole (e.g. that no queue worker is connected yet). */
+  onNotice?: (message: string) => void;
 }
 
 export interface ProgressEvent {
@@ -62,6 +73,38 @@ export interface GradeSummary {
   failed: { student: string; error: string }[];
   seconds: number;
   out: string;
+}
+
+/** The analyzed assignment every submission is graded against. */
+export interface Assignment {
+  /** Tests, locked and solution cells of the source (hidden tests included). */
+  cells: GradedCell[];
+  /** The assignment's name (the source file name without .ipynb). */
+  assignment: string;
+  /** sha256 of the source text. */
+  assignmentSha: string;
+}
+
+/** A submission's notebook: its file name (for messages) and its bytes. */
+export interface SubmissionFile {
+  name: string;
+  bytes: Buffer;
+}
+
+/** A submission still to be graded, with the sha256 of its file ('' when it has none). */
+export interface PendingSubmission extends Submission {
+  sha: string;
+}
+
+/** Where an engine reports each graded submission (committed at once) or grader failure. */
+export interface GradingSink {
+  done(sub: PendingSubmission, result: SubmissionResult): void;
+  failed(sub: PendingSubmission, error: string): void;
+}
+
+/** Grades pending submissions somewhere (local kernels, a queue) and reports each to the sink. */
+export interface GradingEngine {
+  grade(todo: PendingSubmission[], sink: GradingSink): Promise<void>;
 }
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
@@ -115,7 +158,30 @@ function extractZip(zip: string, dir: string): void {
   }
 }
 
-function invalidResult(base: Omit<SubmissionResult, 'status' | 'score' | 'tests' | 'cells' | 'notes' | 'restarts' | 'seconds'>, tests: GradedCell[], why: string[]): SubmissionResult {
+/**
+ * Parses and analyzes an assignment source (throws NotebookFormatError on authoring problems).
+ *
+ * @example
+ * const a = prepareAssignment(fs.readFileSync('lab.ipynb', 'utf8'), 'lab.ipynb'); // { assignment: 'lab', assignmentSha, cells }
+ */
+export function prepareAssignment(sourceText: string, fileName: string): Assignment {
+  const nb = parseNotebook(sourceText, fileName);
+  const { cells, problems } = analyzeSource(nb);
+  if (problems.length) throw new NotebookFormatError(problems);
+  return { cells, assignment: fileName.replace(/\.ipynb$/i, ''), assignmentSha: sha256(sourceText) };
+}
+
+/** Reads a submission's notebook (null when it has none). */
+export function readSubmission(sub: Submission): SubmissionFile | null {
+  return sub.file ? { name: path.basename(sub.file), bytes: fs.readFileSync(sub.file) } : null;
+}
+
+function resultBase(student: string, file: SubmissionFile | null, a: Assignment) {
+  const maxScore = a.cells.filter((c) => c.kind === 'tests').reduce((s, c) => s + c.points, 0);
+  return { student, assignment: a.assignment, assignmentSha: a.assignmentSha, submissionSha: file ? sha256(file.bytes) : '', maxScore, gradedAt: new Date().toISOString() };
+}
+
+function invalidResult(base: ReturnType<typeof resultBase>, tests: GradedCell[], why: string[]): SubmissionResult {
   return {
     ...base,
     status: 'invalid',
@@ -128,28 +194,47 @@ function invalidResult(base: Omit<SubmissionResult, 'status' | 'score' | 'tests'
   };
 }
 
-/**
- * Grades one submission file (or a missing one) against the analyzed source.
- */
-async function gradeOne(sub: Submission, sourceCells: GradedCell[], meta: { assignment: string; assignmentSha: string }, pool: KernelPool, limits: RunLimits): Promise<SubmissionResult> {
-  const started = Date.now();
-  const testsCells = sourceCells.filter((c) => c.kind === 'tests');
-  const maxScore = testsCells.reduce((s, c) => s + c.points, 0);
-  const bytes = sub.file ? fs.readFileSync(sub.file) : null;
-  const base = { student: sub.student, assignment: meta.assignment, assignmentSha: meta.assignmentSha, submissionSha: bytes ? sha256(bytes) : '', maxScore, gradedAt: new Date().toISOString() };
-  if (!bytes) return invalidResult(base, testsCells, ['no notebook (.ipynb) was found in this submission']);
-  if (bytes.length > 50 * 2 ** 20) return invalidResult(base, testsCells, [`the notebook is ${(bytes.length / 2 ** 20).toFixed(0)} MB, more than the 50 MB a submission may have`]);
-  let nb;
+type Checked = { invalid: SubmissionResult } | { invalid: null; nb: ReturnType<typeof parseNotebook>; base: ReturnType<typeof resultBase> };
+
+function check(student: string, file: SubmissionFile | null, a: Assignment): Checked {
+  const base = resultBase(student, file, a);
+  const tests = a.cells.filter((c) => c.kind === 'tests');
+  if (!file) return { invalid: invalidResult(base, tests, ['no notebook (.ipynb) was found in this submission']) };
+  if (file.bytes.length > 50 * 2 ** 20) return { invalid: invalidResult(base, tests, [`the notebook is ${(file.bytes.length / 2 ** 20).toFixed(0)} MB, more than the 50 MB a submission may have`]) };
   try {
-    nb = parseNotebook(bytes.toString('utf8'), path.basename(sub.file!));
+    return { invalid: null, nb: parseNotebook(file.bytes.toString('utf8'), file.name), base };
   } catch (e) {
-    if (e instanceof NotebookFormatError) return invalidResult(base, testsCells, e.problems.map((p) => p.message));
+    if (e instanceof NotebookFormatError) return { invalid: invalidResult(base, tests, e.problems.map((p) => p.message)) };
     throw e;
   }
-  const { plan, notes } = planSubmission(sourceCells, nb);
+}
+
+/**
+ * The result of a submission that cannot be graded at all (no notebook, too large, not a tslab notebook), or null
+ * when it can be run. Cheap: engines use it to settle such submissions without starting a kernel.
+ *
+ * @example
+ * invalidSubmission('alice', null, assignment)?.notes // ['no notebook (.ipynb) was found in this submission']
+ */
+export function invalidSubmission(student: string, file: SubmissionFile | null, a: Assignment): SubmissionResult | null {
+  return check(student, file, a).invalid;
+}
+
+/**
+ * Grades one submission against the analyzed source, in fresh kernels from `pool` (this is what local grading
+ * and a queue worker both run).
+ *
+ * @example
+ * const r = await gradeSubmission('alice', readSubmission(sub), assignment, pool, DEFAULT_LIMITS);
+ */
+export async function gradeSubmission(student: string, file: SubmissionFile | null, a: Assignment, pool: KernelPool, limits: RunLimits): Promise<SubmissionResult> {
+  const started = Date.now();
+  const c = check(student, file, a);
+  if (c.invalid) return c.invalid;
+  const { plan, notes } = planSubmission(a.cells, c.nb);
   const run = await runPlan(plan, () => pool.acquire(), limits);
   const score = roundScore(run.tests.reduce((s, t) => s + t.earned, 0));
-  return { ...base, status: 'graded', score, tests: run.tests, cells: run.cells, notes, restarts: run.restarts, seconds: (Date.now() - started) / 1000 };
+  return { ...c.base, status: 'graded', score, tests: run.tests, cells: run.cells, notes, restarts: run.restarts, seconds: (Date.now() - started) / 1000 };
 }
 
 /** Where one student's files go. */
@@ -171,85 +256,167 @@ function readResult(file: string): SubmissionResult | null {
 }
 
 /**
+ * The output folder of a grading run. `commit(result)` is the one place results are written, keyed by student
+ * and the sha256 of the source and the submission: a result already committed under the same key is not written
+ * (or counted) again, so engines that deliver at least once (a queue) still count each submission once.
+ *
+ * @example
+ * const out = await GradeOutput.open('graded/'); out.commit(result); out.finish(); out.close();
+ */
+export class GradeOutput {
+  private constructor(
+    readonly dir: string,
+    private readonly gradebook: Gradebook,
+  ) {}
+
+  /** Opens (creating) `dir` and re-synchronizes its gradebook with the results already written. */
+  static async open(dir: string): Promise<GradeOutput> {
+    const out = path.resolve(dir);
+    fs.mkdirSync(out, { recursive: true });
+    const gradebook = await Gradebook.open(path.join(out, 'gradebook.sqlite'));
+    // A previous run may have stopped between writing a result and saving the gradebook.
+    const resultsDir = path.join(out, 'results');
+    if (fs.existsSync(resultsDir)) {
+      for (const f of fs.readdirSync(resultsDir).filter((x) => x.endsWith('.json'))) {
+        const r = readResult(path.join(resultsDir, f));
+        if (r) gradebook.upsert(r);
+      }
+      gradebook.save();
+    }
+    return new GradeOutput(out, gradebook);
+  }
+
+  /** The committed result of `student` for exactly this source and submission, or null. */
+  current(student: string, assignmentSha: string, submissionSha: string): SubmissionResult | null {
+    const prev = readResult(outputPaths(this.dir, student).result);
+    return prev && prev.assignmentSha === assignmentSha && prev.submissionSha === submissionSha ? prev : null;
+  }
+
+  /** Writes feedback, Gradescope file, the result record (the commit point) and the gradebook row. False when already committed. */
+  commit(r: SubmissionResult): boolean {
+    if (this.current(r.student, r.assignmentSha, r.submissionSha)) return false;
+    const p = outputPaths(this.dir, r.student);
+    writeAtomic(p.feedback, renderFeedback(r));
+    writeAtomic(p.gradescope, JSON.stringify(gradescopeResults(r), null, 1) + '\n');
+    writeAtomic(p.result, JSON.stringify(r, null, 1) + '\n'); // the commit point of this submission
+    this.gradebook.upsert(r);
+    this.gradebook.save();
+    return true;
+  }
+
+  /** Writes grades.csv from the gradebook. */
+  finish(): void {
+    writeAtomic(path.join(this.dir, 'grades.csv'), this.gradebook.toCsv());
+  }
+
+  close(): void {
+    this.gradebook.close();
+  }
+}
+
+/**
+ * Local grading: `concurrency` submissions at a time, each in fresh kernels from one warm pool.
+ *
+ * @example
+ * await localEngine(kernelOpts, 2, assignment, DEFAULT_LIMITS).grade(todo, sink);
+ */
+export function localEngine(kernelOpts: KernelOptions, concurrency: number, a: Assignment, limits: RunLimits): GradingEngine {
+  return {
+    async grade(todo, sink) {
+      const n = Math.max(1, Math.min(concurrency, todo.length || 1));
+      const pool = new KernelPool(kernelOpts, todo.length ? n : 0);
+      let next = 0;
+      const worker = async () => {
+        while (next < todo.length) {
+          const sub = todo[next++];
+          let r: SubmissionResult;
+          try {
+            r = await gradeSubmission(sub.student, readSubmission(sub), a, pool, limits);
+          } catch (e) {
+            sink.failed(sub, (e as Error).message ?? String(e));
+            continue;
+          }
+          sink.done(sub, r);
+        }
+      };
+      try {
+        await Promise.all(Array.from({ length: n }, worker));
+      } finally {
+        await pool.close();
+      }
+    },
+  };
+}
+
+/**
  * Grades a folder or zip of submissions (see the file comment for outputs and resumption).
  *
  * @example
  * const summary = await gradeSubmissions({ source: 'lab.ipynb', submissions: 'subs/', out: 'graded/', repo: repoRoot() });
+ * // on the workers of a queue instead of local kernels:
+ * await gradeSubmissions({ ...same, queue: 'redis://10.0.0.5:6379' });
  */
 export async function gradeSubmissions(opts: GradeOptions): Promise<GradeSummary> {
   const started = Date.now();
   const sourceText = fs.readFileSync(opts.source, 'utf8');
-  const nb = parseNotebook(sourceText, path.basename(opts.source));
-  const { cells, problems } = analyzeSource(nb);
-  if (problems.length) throw new NotebookFormatError(problems);
-  const meta = { assignment: path.basename(opts.source).replace(/\.ipynb$/i, ''), assignmentSha: sha256(sourceText) };
-  const out = path.resolve(opts.out);
-  fs.mkdirSync(out, { recursive: true });
+  const assignment = prepareAssignment(sourceText, path.basename(opts.source));
   const limits = opts.limits ?? DEFAULT_LIMITS;
-  const { opts: kernelOpts, cleanup } = kernelContext(opts.repo, opts.sandboxLimits);
-  let subDir = opts.submissions;
-  if (fs.statSync(opts.submissions).isFile()) {
-    if (!opts.submissions.toLowerCase().endsWith('.zip')) throw new Error(`${opts.submissions} is neither a folder nor a .zip of submissions`);
-    subDir = path.join(kernelOpts.workDir, 'submissions');
-    extractZip(opts.submissions, subDir);
-  }
-  const subs = listSubmissions(subDir);
-  const gradebook = await Gradebook.open(path.join(out, 'gradebook.sqlite'));
-  // Re-synchronize the gradebook with the results already written (a previous run may have stopped between).
-  const resultsDir = path.join(out, 'results');
-  if (fs.existsSync(resultsDir)) {
-    for (const f of fs.readdirSync(resultsDir).filter((x) => x.endsWith('.json'))) {
-      const r = readResult(path.join(resultsDir, f));
-      if (r) gradebook.upsert(r);
-    }
-    gradebook.save();
-  }
-  const todo: Submission[] = [];
-  let done = 0;
-  let skipped = 0;
-  for (const s of subs) {
-    const prev = readResult(outputPaths(out, s.student).result);
-    const sha = s.file ? sha256(fs.readFileSync(s.file)) : '';
-    if (prev && prev.assignmentSha === meta.assignmentSha && prev.submissionSha === sha) {
-      skipped++;
-      done++;
-      opts.onProgress?.({ done, total: subs.length, student: s.student, skipped: true, result: prev });
-    } else todo.push(s);
-  }
-  const concurrency = Math.max(1, Math.min(opts.concurrency ?? os.cpus().length, todo.length || 1));
-  const pool = new KernelPool(kernelOpts, todo.length ? concurrency : 0);
-  const failed: GradeSummary['failed'] = [];
-  let graded = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < todo.length) {
-      const sub = todo[next++];
-      try {
-        const r = await gradeOne(sub, cells, meta, pool, limits);
-        const p = outputPaths(out, sub.student);
-        writeAtomic(p.feedback, renderFeedback(r));
-        writeAtomic(p.gradescope, JSON.stringify(gradescopeResults(r), null, 1) + '\n');
-        writeAtomic(p.result, JSON.stringify(r, null, 1) + '\n'); // the commit point of this submission
-        gradebook.upsert(r);
-        gradebook.save();
-        graded++;
-        done++;
-        opts.onProgress?.({ done, total: subs.length, student: sub.student, skipped: false, result: r });
-      } catch (e) {
-        const error = (e as Error).message ?? String(e);
-        failed.push({ student: sub.student, error });
-        done++;
-        opts.onProgress?.({ done, total: subs.length, student: sub.student, skipped: false, error });
-      }
-    }
-  };
+  // Local grading needs tslab and bubblewrap here (and says so at once); with a queue only the workers do.
+  const local = opts.queue ? null : kernelContext(opts.repo, opts.sandboxLimits);
+  const scratch = local ? local.opts.workDir : fs.mkdtempSync(path.join(os.tmpdir(), 'og-'));
+  const cleanup = local ? local.cleanup : () => fs.rmSync(scratch, { recursive: true, force: true });
   try {
-    await Promise.all(Array.from({ length: concurrency }, worker));
-    writeAtomic(path.join(out, 'grades.csv'), gradebook.toCsv());
+    let subDir = opts.submissions;
+    if (fs.statSync(opts.submissions).isFile()) {
+      if (!opts.submissions.toLowerCase().endsWith('.zip')) throw new Error(`${opts.submissions} is neither a folder nor a .zip of submissions`);
+      subDir = path.join(scratch, 'submissions');
+      extractZip(opts.submissions, subDir);
+    }
+    const subs = listSubmissions(subDir);
+    const output = await GradeOutput.open(opts.out);
+    try {
+      const todo: PendingSubmission[] = [];
+      let done = 0;
+      let skipped = 0;
+      for (const s of subs) {
+        const sha = s.file ? sha256(fs.readFileSync(s.file)) : '';
+        const prev = output.current(s.student, assignment.assignmentSha, sha);
+        if (prev) {
+          skipped++;
+          done++;
+          opts.onProgress?.({ done, total: subs.length, student: s.student, skipped: true, result: prev });
+        } else todo.push({ ...s, sha });
+      }
+      const failed: GradeSummary['failed'] = [];
+      let graded = 0;
+      const sink: GradingSink = {
+        done(sub, r) {
+          done++;
+          if (!output.commit(r)) {
+            // already committed under the same key (a result delivered twice): counted once
+            skipped++;
+            opts.onProgress?.({ done, total: subs.length, student: sub.student, skipped: true, result: output.current(r.student, r.assignmentSha, r.submissionSha) ?? r });
+            return;
+          }
+          graded++;
+          opts.onProgress?.({ done, total: subs.length, student: sub.student, skipped: false, result: r });
+        },
+        failed(sub, error) {
+          failed.push({ student: sub.student, error });
+          done++;
+          opts.onProgress?.({ done, total: subs.length, student: sub.student, skipped: false, error });
+        },
+      };
+      const engine: GradingEngine = local
+        ? localEngine(local.opts, opts.concurrency ?? os.cpus().length, assignment, limits)
+        : (await import('./queue')).queueEngine({ url: opts.queue!, sourceText, sourceName: path.basename(opts.source), assignment, limits, sandboxLimits: opts.sandboxLimits, onNotice: opts.onNotice });
+      await engine.grade(todo, sink);
+      output.finish();
+      return { total: subs.length, graded, skipped, failed, seconds: (Date.now() - started) / 1000, out: output.dir };
+    } finally {
+      output.close();
+    }
   } finally {
-    await pool.close();
-    gradebook.close();
     cleanup();
   }
-  return { total: subs.length, graded, skipped, failed, seconds: (Date.now() - started) / 1000, out };
 }

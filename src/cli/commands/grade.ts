@@ -3,11 +3,14 @@ import * as path from 'path';
 import { Command, parseArgs, positiveInt, UsageError } from '../command';
 import { repoRoot } from '../paths';
 import { NotebookFormatError } from '../../grader/format';
+import { parseRedisUrl } from '../../grader/redis';
 import { gradeSubmissions } from '../../grader/grade';
 import { DEFAULT_LIMITS } from '../../grader/runner';
+import { JOB_ATTEMPTS } from '../../grader/queue';
 
 const usage = `usage: optilab grade <submissions dir or .zip> --assignment <source.ipynb> --out <dir>
                     [--jobs <n>] [--cell-timeout <s>] [--notebook-timeout <s>] [--memory <MiB>]
+                    [--queue redis://host:port]
 
 Grades every submission (<student>.ipynb, or <student>/<any>.ipynb) against the assignment SOURCE: each in
 its own fresh tslab kernel inside a bubblewrap sandbox (no network, read-only system, private scratch folder),
@@ -18,14 +21,23 @@ hidden tests and locked cells taken from the source. Writes to <dir>:
   gradebook.sqlite                     SQLite gradebook (tables submissions, tests, checks)
   grades.csv                           one row per student for an LMS
 Run it again after an interruption: finished students are skipped (nothing is graded or counted twice).
-Defaults: --jobs = number of cores, --cell-timeout ${DEFAULT_LIMITS.cellTimeoutMs / 1000}, --notebook-timeout ${DEFAULT_LIMITS.notebookTimeoutMs / 1000}, --memory 1536.`;
+Defaults: --jobs = number of cores, --cell-timeout ${DEFAULT_LIMITS.cellTimeoutMs / 1000}, --notebook-timeout ${DEFAULT_LIMITS.notebookTimeoutMs / 1000}, --memory 1536.
+
+On several machines: --queue redis://host:port puts one job per submission on that Redis server (the source
+and the submission travel with the job) and waits while \`optilab grade-worker --queue redis://host:port\`
+processes, on any number of machines, grade them in their own sandboxes. Results come back through Redis and
+are written here exactly as local grading writes them; --jobs is then the workers' business, the limits
+(--cell-timeout, --notebook-timeout, --memory) travel with each job. A worker that dies loses nothing: its
+jobs go back on the queue within seconds and each submission is counted once. A submission the grader fails
+on is tried ${JOB_ATTEMPTS} times, then reported as a grader error (exit status 1; a rerun retries it).
+This machine needs no sandbox then, only the submissions and a route to Redis.`;
 
 export const command: Command = {
   name: 'grade',
-  summary: 'autograde submissions in sandboxed kernels (optilab grade <dir|zip> --assignment <src> --out <dir>)',
+  summary: 'autograde submissions in sandboxed kernels, here or on a queue (optilab grade <dir|zip> --assignment <src> --out <dir> [--queue redis://host:port])',
   usage,
   async run(args) {
-    const { flags, positionals } = parseArgs(args, { assignment: 'string', out: 'string', jobs: 'int', 'cell-timeout': 'int', 'notebook-timeout': 'int', memory: 'int' });
+    const { flags, positionals } = parseArgs(args, { assignment: 'string', out: 'string', jobs: 'int', 'cell-timeout': 'int', 'notebook-timeout': 'int', memory: 'int', queue: 'string' });
     if (positionals.length !== 1) throw new UsageError('give exactly one submissions folder or .zip');
     if (!flags.assignment) throw new UsageError('missing --assignment <source.ipynb>');
     if (!flags.out) throw new UsageError('missing --out <dir>');
@@ -35,6 +47,14 @@ export const command: Command = {
     const cell = positiveInt('cell-timeout', flags['cell-timeout']);
     const nbt = positiveInt('notebook-timeout', flags['notebook-timeout']);
     const limits = { ...DEFAULT_LIMITS, ...(cell ? { cellTimeoutMs: cell * 1000 } : {}), ...(nbt ? { notebookTimeoutMs: nbt * 1000 } : {}) };
+    const queue = flags.queue === undefined ? undefined : String(flags.queue);
+    if (queue !== undefined) {
+      try {
+        parseRedisUrl(queue);
+      } catch (e) {
+        throw new UsageError(`--queue: ${(e as Error).message}`);
+      }
+    }
     const width = String(1000).length;
     try {
       const s = await gradeSubmissions({
@@ -45,6 +65,8 @@ export const command: Command = {
         concurrency: positiveInt('jobs', flags.jobs),
         limits,
         sandboxLimits: { memoryMiB: positiveInt('memory', flags.memory) },
+        queue,
+        onNotice: (m) => console.log(m),
         onProgress: (e) => {
           const head = `[${String(e.done).padStart(width)}/${e.total}] ${e.student}`;
           if (e.error) console.log(`${head}: GRADER ERROR (will be retried on the next run): ${e.error}`);

@@ -1,0 +1,220 @@
+/**
+ * Grading on a Redis queue (BullMQ): the side of `optilab grade --queue redis://host:port`, and the job format
+ * it shares with `optilab grade-worker` (./worker.ts).
+ *
+ * One job per submission. The job carries everything a remote machine needs: the assignment source text and
+ * the submission's bytes (never local paths), and the run and sandbox limits, so a worker grades it exactly as
+ * local grading would. The job id is the submission's key: the student plus a hash of the sha256 of the source,
+ * of the submission and of the limits. Adding a job that exists is a no-op, so a rerun (after this process was
+ * killed) waits for the same jobs and takes the results already on the queue instead of grading again.
+ * Results come back as the jobs' return values and are committed here by the same code as local grading.
+ *
+ * Delivery is at least once: a worker that dies loses its lock within `lockDuration` and its jobs are graded
+ * again elsewhere; the commit path is keyed by submission, so such a submission is still counted once. A job
+ * the grader fails on is retried ({@link JOB_ATTEMPTS} attempts in all) and then reported as a grader error.
+ */
+import { createHash } from 'crypto';
+import { Assignment, GradingEngine, invalidSubmission, PendingSubmission, readSubmission, SubmissionFile } from './grade';
+import { bullmqConnection, checkRedis, describeTarget, parseRedisUrl, useForBullmq } from './redis';
+import { SubmissionResult } from './result';
+import { RunLimits } from './runner';
+import { SandboxLimits } from './sandbox';
+
+/** The BullMQ queue every optilab grader uses. */
+export const QUEUE_NAME = 'optilab-grade';
+/** Redis hash: job id -> how many times a worker started grading it (at least once, more after a lost worker). */
+export const RUNS_KEY = 'optilab:grade:runs';
+/** Attempts per job when the grader itself fails (a worker that dies does not use one up: the job is stalled). */
+export const JOB_ATTEMPTS = 3;
+/**
+ * Worker settings verified on this project's machines: a killed worker's jobs are back on the queue within
+ * about 5-7 s (with BullMQ's defaults they wait about a minute). A job found stalled twice fails.
+ */
+export const WORKER_SETTINGS = { lockDuration: 5000, stalledInterval: 2000, maxStalledCount: 1 } as const;
+/** How long finished jobs (and their results) stay on the queue. */
+const KEEP_SECONDS = 14 * 24 * 3600;
+
+/** The payload of one grading job. */
+export interface GradeJobData {
+  version: 1;
+  student: string;
+  /** The submission notebook (bytes in base64), or null when the submission has none. */
+  file: { name: string; base64: string } | null;
+  /** The assignment source notebook (with solutions and hidden tests) and its file name. */
+  sourceName: string;
+  sourceText: string;
+  limits: RunLimits;
+  sandboxLimits: SandboxLimits;
+}
+
+const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
+
+/**
+ * The id of a submission's job: `<student>-<24 hex digits of sha256(source sha, submission sha, limits)>`.
+ *
+ * @example
+ * gradeJobId('alice', assignmentSha, submissionSha, { limits, sandboxLimits }) // 'alice-3f2a...'
+ */
+export function gradeJobId(student: string, assignmentSha: string, submissionSha: string, settings: { limits: RunLimits; sandboxLimits: SandboxLimits }): string {
+  return `${student}-${sha256([assignmentSha, submissionSha, JSON.stringify(settings.limits), JSON.stringify(settings.sandboxLimits)].join('\n')).slice(0, 24)}`;
+}
+
+/** Sandbox limits with unset fields dropped (so equal limits give equal job ids and share a worker's warm pool). */
+export function normalizeSandboxLimits(l: SandboxLimits | undefined): SandboxLimits {
+  const out: SandboxLimits = {};
+  for (const k of ['memoryMiB', 'fileSizeMiB', 'cpuSeconds', 'maxProcesses'] as const) if (typeof l?.[k] === 'number') out[k] = l[k];
+  return out;
+}
+
+/**
+ * Checks a job's payload (a worker runs only what it understands) and returns it typed.
+ *
+ * @example
+ * const data = parseJobData(job.data);
+ */
+export function parseJobData(data: unknown): GradeJobData {
+  const d = data as Partial<GradeJobData> | null;
+  const bad = (why: string) => new Error(`not an optilab grading job (${why}): is an older or newer optilab enqueuing on this queue?`);
+  if (!d || typeof d !== 'object') throw bad('no payload');
+  if (d.version !== 1) throw bad(`payload version ${String(d.version)}`);
+  if (typeof d.student !== 'string' || !/^[A-Za-z0-9._-]{1,120}$/.test(d.student)) throw bad('bad student id');
+  if (typeof d.sourceText !== 'string' || typeof d.sourceName !== 'string') throw bad('no assignment source');
+  if (d.file !== null && (typeof d.file !== 'object' || typeof d.file.name !== 'string' || typeof d.file.base64 !== 'string')) throw bad('bad submission file');
+  const l = d.limits as RunLimits | undefined;
+  if (!l || !['cellTimeoutMs', 'notebookTimeoutMs', 'maxOutputChars', 'maxRestarts'].every((k) => typeof (l as any)[k] === 'number')) throw bad('bad limits');
+  return { version: 1, student: d.student, file: d.file ?? null, sourceName: d.sourceName, sourceText: d.sourceText, limits: l, sandboxLimits: normalizeSandboxLimits(d.sandboxLimits) };
+}
+
+export interface QueueEngineOptions {
+  /** redis://host:port of the queue. */
+  url: string;
+  sourceText: string;
+  sourceName: string;
+  assignment: Assignment;
+  limits: RunLimits;
+  sandboxLimits?: SandboxLimits;
+  onNotice?: (message: string) => void;
+  /** Seconds without progress before saying again that no worker is connected. Default 30. */
+  noticeEverySeconds?: number;
+}
+
+/** Why a worker's return value cannot be this submission's result, or '' when it is. */
+function mismatch(r: SubmissionResult | null | undefined, student: string, assignmentSha: string, submissionSha: string): string {
+  if (!r || typeof r !== 'object' || typeof r.score !== 'number') return 'the worker returned no result';
+  if (r.student !== student || r.assignmentSha !== assignmentSha || r.submissionSha !== submissionSha) {
+    return `the worker returned the result of another submission (${String(r.student)}, source ${String(r.assignmentSha).slice(0, 8)}, submission ${String(r.submissionSha).slice(0, 8)})`;
+  }
+  return '';
+}
+
+/**
+ * The queue engine of `gradeSubmissions`: enqueues one job per pending submission on `url` and reports each
+ * result as its job finishes (grader failures after {@link JOB_ATTEMPTS} attempts). Submissions that cannot be
+ * graded at all (no notebook, not a notebook) are settled here without a job, as local grading does.
+ *
+ * @example
+ * await queueEngine({ url: 'redis://127.0.0.1:6379', sourceText, sourceName: 'lab.ipynb', assignment, limits }).grade(todo, sink);
+ */
+export function queueEngine(o: QueueEngineOptions): GradingEngine {
+  return {
+    async grade(todo, sink) {
+      if (!todo.length) return;
+      await checkRedis(o.url);
+      const where = describeTarget(parseRedisUrl(o.url));
+      const bullmq = useForBullmq();
+      const connection = bullmqConnection(o.url);
+      const queue = new bullmq.Queue<GradeJobData, SubmissionResult>(QUEUE_NAME, { connection });
+      const events = new bullmq.QueueEvents(QUEUE_NAME, { connection });
+      queue.setMaxListeners(0);
+      events.setMaxListeners(0);
+      const onError = (e: Error) => o.onNotice?.(`queue ${where}: ${e.message}`);
+      queue.on('error', onError);
+      events.on('error', onError);
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await events.waitUntilReady();
+        const sandboxLimits = normalizeSandboxLimits(o.sandboxLimits);
+        const waits: Promise<void>[] = [];
+        let lastProgress = Date.now();
+        let queued = 0;
+        let reused = 0;
+        const batch: { sub: PendingSubmission; sha: string; id: string; data: GradeJobData }[] = [];
+        const flush = async () => {
+          const jobs = await queue.addBulk(
+            batch.map((b) => ({
+              name: 'grade',
+              data: b.data,
+              opts: { jobId: b.id, attempts: JOB_ATTEMPTS, backoff: { type: 'fixed', delay: 2000 }, removeOnComplete: { age: KEEP_SECONDS }, removeOnFail: { age: KEEP_SECONDS } },
+            })),
+          );
+          for (let i = 0; i < jobs.length; i++) {
+            const { sub, sha } = batch[i];
+            const job = jobs[i];
+            const state = await job.getState();
+            if (state === 'failed') await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+            if (state === 'completed' || state === 'failed' || state === 'active') reused++;
+            queued++;
+            waits.push(
+              job.waitUntilFinished(events).then(
+                (r: SubmissionResult) => {
+                  lastProgress = Date.now();
+                  const why = mismatch(r, sub.student, o.assignment.assignmentSha, sha);
+                  if (why) sink.failed(sub, why);
+                  else sink.done(sub, r);
+                },
+                (e: Error) => {
+                  lastProgress = Date.now();
+                  sink.failed(sub, `failed on the queue after ${JOB_ATTEMPTS} attempts: ${e.message}`);
+                },
+              ),
+            );
+          }
+          batch.length = 0;
+        };
+        for (const sub of todo) {
+          let file: SubmissionFile | null;
+          try {
+            file = readSubmission(sub);
+          } catch (e) {
+            sink.failed(sub, (e as Error).message);
+            continue;
+          }
+          const invalid = invalidSubmission(sub.student, file, o.assignment);
+          if (invalid) {
+            sink.done(sub, invalid);
+            continue;
+          }
+          const sha = sha256(file!.bytes);
+          batch.push({
+            sub,
+            sha,
+            id: gradeJobId(sub.student, o.assignment.assignmentSha, sha, { limits: o.limits, sandboxLimits }),
+            data: { version: 1, student: sub.student, file: { name: file!.name, base64: file!.bytes.toString('base64') }, sourceName: o.sourceName, sourceText: o.sourceText, limits: o.limits, sandboxLimits },
+          });
+          if (batch.length >= 20) await flush();
+        }
+        if (batch.length) await flush();
+        if (!queued) return;
+        o.onNotice?.(`queued ${queued} submission(s) on ${where}${reused ? ` (${reused} already started or finished there)` : ''}`);
+        const noWorkers = async () => {
+          if ((await queue.getWorkersCount().catch(() => 1)) === 0) {
+            o.onNotice?.(`no grade-worker is connected to ${where} yet: the submissions wait on the queue; start \`optilab grade-worker --queue ${o.url.replace(/\/\/[^@/]*@/, '//')}\` on each grading machine`);
+          }
+        };
+        await noWorkers();
+        const every = (o.noticeEverySeconds ?? 30) * 1000;
+        timer = setInterval(() => {
+          if (Date.now() - lastProgress >= every) {
+            lastProgress = Date.now();
+            void noWorkers();
+          }
+        }, Math.min(every, 5000));
+        await Promise.all(waits);
+      } finally {
+        if (timer) clearInterval(timer);
+        await events.close().catch(() => undefined);
+        await queue.close().catch(() => undefined);
+      }
+    },
+  };
+}
