@@ -217,7 +217,13 @@ test('a rerun takes the finished results (from results/, or from the queue when 
   assert.deepEqual(await gradebookView(fresh), await gradebookView(localOut));
 });
 
-test('a submission the grader fails on is tried 3 times, then reported as a grader error (not dropped)', async () => {
+test('a worker whose Redis connections drop reconnects; a submission the grader fails on is tried 3 times, then reported as a grader error', async () => {
+  // drop every connection of worker B (as a Redis restart or a network cut would): it must reconnect by itself
+  const admin = new RespConnection(parseRedisUrl(redis.url));
+  await admin.connect();
+  const killed = Number(await admin.send('CLIENT', ['KILL', 'TYPE', 'normal', 'SKIPME', 'yes']));
+  admin.close();
+  assert.ok(killed >= 2, `killed ${killed} connections of worker B`);
   // 1 MiB of memory: no kernel can start, so grading fails in the grader itself on every attempt
   const out = path.join(work, 'out-fail');
   const r = runCli(['grade', one, '--assignment', source, '--out', out, '--queue', redis.url, '--memory', '1']);
