@@ -1,11 +1,14 @@
 /**
- * Compute backend selection (Node): tfjs-node when installed, else wasm with optilab's gradient kernels,
- * else the plain cpu backend. OPTILAB_BACKEND=tensorflow|wasm|cpu forces one.
+ * Compute backend selection (Node): tfjs-node when installed, else wasm with optilab's gradient kernels (and,
+ * when src/native is built, its native oneDNN/C++ training kernels), else the plain cpu backend.
+ * OPTILAB_BACKEND=tensorflow|wasm|cpu forces one; OPTILAB_NATIVE=0 keeps wasm on its own kernels.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerWasmGradients } from './wasm-conv-grad';
 import { registerFastWasmKernels } from './wasm-fast-kernels';
+import { loadNative, nativeStatus, NativeStatus } from './native';
+import { nativeKernelsRegistered, registerNativeKernels } from './native-kernels';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -27,6 +30,9 @@ function loadWasm(): boolean {
     require('@tensorflow/tfjs-backend-wasm');
     registerWasmGradients();
     if (process.env.OPTILAB_FAST_KERNELS !== '0') registerFastWasmKernels();
+    // Registered last, so the wasm kernels above stay as fallbacks outside the native kernels' cases.
+    const addon = loadNative();
+    if (addon) registerNativeKernels(addon);
     return true;
   } catch {
     return false;
@@ -73,6 +79,20 @@ export async function initBackend(name: BackendName | undefined = requestedBacke
 /** The backend chosen by initBackend, or null before it ran. */
 export function activeBackend(): BackendName | null {
   return active;
+}
+
+/**
+ * What runs the heavy training kernels: 'native' (the addon on the wasm backend), 'wasm', 'tensorflow' or 'cpu';
+ * with the addon's status, for `optilab info` and the benches.
+ *
+ * @example
+ * await initBackend();
+ * console.log(kernelsInUse().kernels); // 'native' when src/native is built
+ */
+export function kernelsInUse(): { backend: BackendName | null; kernels: string; native: NativeStatus } {
+  const native = nativeStatus();
+  const kernels = active === 'wasm' && nativeKernelsRegistered() ? 'native' : (active ?? 'none');
+  return { backend: active, kernels, native };
 }
 
 export { registerWasmGradients };

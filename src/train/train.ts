@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { Dataset, imagesTensor } from '../data/dataset';
 import { mulberry32, permutation } from '../util/random';
+import { adam } from './adam';
 
 export type Schedule = 'constant' | 'cosine';
 
@@ -84,14 +85,13 @@ export async function train(model: LayersModel, data: Dataset, opts: TrainOption
   const baseLr = opts.learningRate ?? 2e-3;
   if (!(baseLr > 0)) throw new RangeError(`learningRate must be positive, got ${baseLr}`);
   const schedule = opts.schedule ?? 'cosine';
-  const optimizer = tf.train.adam(baseLr);
+  const optimizer = adam(baseLr);
   const random = mulberry32(opts.seed ?? 0);
   const stepsPerEpoch = Math.ceil(data.count / batchSize);
   const totalSteps = stepsPerEpoch * opts.epochs;
   const progressEvery = opts.progressEvery ?? 20;
   const lossFn = opts.loss ?? crossEntropy;
-  const allImages = imagesTensor(data);
-  const allLabels = tf.tensor1d(data.labels, 'int32');
+  const pixels = data.height * data.width;
   const variables = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
   const records: EpochRecord[] = [];
   const start = performance.now();
@@ -106,10 +106,19 @@ export async function train(model: LayersModel, data: Dataset, opts: TrainOption
       for (let step = 0; step < stepsPerEpoch; step++) {
         const lr = learningRateAt(baseLr, schedule, globalStep, totalSteps);
         (optimizer as unknown as { learningRate: number }).learningRate = lr;
-        const idx = tf.tensor1d(order.subarray(step * batchSize, Math.min((step + 1) * batchSize, data.count)), 'int32');
+        const idx = order.subarray(step * batchSize, Math.min((step + 1) * batchSize, data.count));
+        const n = idx.length;
+        // The batch is assembled on the host: a copy of n images, cheaper than a gather kernel over the whole set.
+        // Fresh arrays each step: the cpu backend keeps a reference to the array a tensor was made from.
+        const batchImages = new Float32Array(n * pixels);
+        const batchLabels = new Int32Array(n);
+        for (let k = 0; k < n; k++) {
+          batchImages.set(data.images.subarray(idx[k] * pixels, (idx[k] + 1) * pixels), k * pixels);
+          batchLabels[k] = data.labels[idx[k]];
+        }
         const [batchLoss, batchCorrect] = tf.tidy(() => {
-          const xs = tf.gather(allImages, idx) as tf.Tensor4D;
-          const ys = tf.gather(allLabels, idx) as tf.Tensor1D;
+          const xs = tf.tensor4d(batchImages, [n, data.height, data.width, 1]);
+          const ys = tf.tensor1d(batchLabels, 'int32');
           let logits: tf.Tensor2D | null = null;
           const loss = optimizer.minimize(
             () => {
@@ -124,8 +133,6 @@ export async function train(model: LayersModel, data: Dataset, opts: TrainOption
           (logits as tf.Tensor2D | null)?.dispose();
           return [loss, hits];
         });
-        const n = idx.shape[0];
-        idx.dispose();
         lossSum += (await batchLoss.data())[0] * n;
         correct += (await batchCorrect.data())[0];
         batchLoss.dispose();
@@ -156,8 +163,6 @@ export async function train(model: LayersModel, data: Dataset, opts: TrainOption
       });
     }
   } finally {
-    allImages.dispose();
-    allLabels.dispose();
     optimizer.dispose();
   }
   const seconds = (performance.now() - start) / 1000;

@@ -1,0 +1,216 @@
+/**
+ * tfjs-wasm kernels backed by optilab's native addon (./native.ts). The wasm backend keeps owning every tensor:
+ * each kernel allocates its output with the backend, takes Float32Array views of the wasm heap and lets the
+ * addon read and write them in place (no copies). Measured on a lenet5 / mnistCnn training step, these are the
+ * kernels where the time went: convolutions and their two gradients, matrix products (with transposes), the
+ * max-pool gradient, bias gradients (a Sum over the leading axes, which wasm runs as transpose + reduce),
+ * Identity (a copy on wasm, shared here) and Adam's ~12 element-wise kernels per variable (fused into one, see
+ * src/train/adam.ts).
+ * Every replacement falls back to the kernel it replaced outside the cases it handles.
+ */
+import {
+  backend_util,
+  BatchMatMul,
+  Conv2D,
+  Conv2DAttrs,
+  Conv2DBackpropFilter,
+  Conv2DBackpropFilterAttrs,
+  Conv2DBackpropInput,
+  Conv2DBackpropInputAttrs,
+  getKernel,
+  Identity,
+  KernelBackend,
+  KernelConfig,
+  KernelFunc,
+  MaxPoolGrad,
+  MaxPoolGradAttrs,
+  registerKernel,
+  Sum,
+  SumAttrs,
+  TensorInfo,
+  unregisterKernel,
+  util,
+} from '@tensorflow/tfjs-core';
+import type { NativeAddon } from './native';
+
+/** The fused Adam kernel's name (inputs value, gradient, m, v; m and v are updated in place). */
+export const ADAM_STEP = 'OptilabAdamStep';
+
+type Args = { inputs: Record<string, TensorInfo>; backend: KernelBackend; attrs: Record<string, unknown> };
+
+interface WasmBackend extends KernelBackend {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+}
+
+type Shape4 = [number, number, number, number];
+
+/** [N, H, W, C, KH, KW, O, OH, OW, sh, sw, dh, dw, top, left, bottom, right] as the addon reads it. */
+function geometry(info: backend_util.Conv2DInfo): Int32Array {
+  const { padInfo: p } = info;
+  return Int32Array.from([
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth, info.outChannels,
+    info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
+    p.top, p.left, p.bottom, p.right,
+  ]);
+}
+
+const allFloat = (...ts: TensorInfo[]) => ts.every((t) => t.dtype === 'float32' && util.sizeFromShape(t.shape) > 0);
+const channelsLast = (format: unknown) => backend_util.convertConv2DDataFormat((format as 'NHWC' | 'NCHW') ?? 'NHWC') === 'channelsLast';
+
+/** Builds the replacement kernels for one addon; `previous(name)` is the kernel each one replaces. */
+function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Record<string, (args: Args) => TensorInfo> {
+  const fallback = (name: string, args: Args) => previous(name)(args as never) as TensorInfo;
+
+  const conv2d = (args: Args): TensorInfo => {
+    const backend = args.backend as WasmBackend;
+    const { x, filter } = args.inputs;
+    const a = args.attrs as unknown as Conv2DAttrs;
+    if (!allFloat(x, filter) || !channelsLast(a.dataFormat) || x.shape.length !== 4) return fallback(Conv2D, args);
+    const info = backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, a.strides, a.dilations, a.pad, a.dimRoundingMode, false, 'channelsLast');
+    const out = backend.makeOutput(info.outShape, 'float32');
+    addon.conv2dForward(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(filter), backend.typedArrayFromHeap(out), geometry(info));
+    return out;
+  };
+
+  const backpropInput = (args: Args): TensorInfo => {
+    const backend = args.backend as WasmBackend;
+    const { dy, filter } = args.inputs;
+    const a = args.attrs as unknown as Conv2DBackpropInputAttrs;
+    if (!allFloat(dy, filter) || !channelsLast(a.dataFormat)) return fallback(Conv2DBackpropInput, args);
+    const info = backend_util.computeConv2DInfo(a.inputShape as Shape4, filter.shape as Shape4, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+    const out = backend.makeOutput(info.inShape, 'float32');
+    addon.conv2dBackwardData(backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(filter), backend.typedArrayFromHeap(out), geometry(info));
+    return out;
+  };
+
+  const backpropFilter = (args: Args): TensorInfo => {
+    const backend = args.backend as WasmBackend;
+    const { x, dy } = args.inputs;
+    const a = args.attrs as unknown as Conv2DBackpropFilterAttrs;
+    if (!allFloat(x, dy) || !channelsLast(a.dataFormat)) return fallback(Conv2DBackpropFilter, args);
+    const info = backend_util.computeConv2DInfo(x.shape as Shape4, a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+    const out = backend.makeOutput(a.filterShape, 'float32');
+    addon.conv2dBackwardFilter(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(out), geometry(info));
+    return out;
+  };
+
+  const batchMatMul = (args: Args): TensorInfo => {
+    const backend = args.backend as WasmBackend;
+    const { a, b } = args.inputs;
+    const ta = Boolean(args.attrs.transposeA);
+    const tb = Boolean(args.attrs.transposeB);
+    if (!allFloat(a, b) || a.shape.length < 2 || b.shape.length < 2) return fallback(BatchMatMul, args);
+    const outerA = a.shape.slice(0, -2);
+    const outerB = b.shape.slice(0, -2);
+    const batchA = util.sizeFromShape(outerA);
+    const batchB = util.sizeFromShape(outerB);
+    const [a1, a2] = a.shape.slice(-2);
+    const [b1, b2] = b.shape.slice(-2);
+    const [m, k] = ta ? [a2, a1] : [a1, a2];
+    const [kb, n] = tb ? [b2, b1] : [b1, b2];
+    // Same batch shape, or one side a single matrix that broadcasts; anything else goes to the wasm kernel.
+    const sameOuter = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
+    if (k !== kb || !(sameOuter || batchA === 1 || batchB === 1)) return fallback(BatchMatMul, args);
+    const outer = batchA >= batchB ? (outerA.length >= outerB.length ? outerA : outerB) : outerB;
+    const out = backend.makeOutput([...outer, m, n], 'float32');
+    addon.matmul(backend.typedArrayFromHeap(a), backend.typedArrayFromHeap(b), backend.typedArrayFromHeap(out), Int32Array.from([batchA, batchB, m, n, k, +ta, +tb]));
+    return out;
+  };
+
+  const maxPoolGrad = (args: Args): TensorInfo => {
+    const backend = args.backend as WasmBackend;
+    const { dy, input } = args.inputs;
+    const a = args.attrs as unknown as MaxPoolGradAttrs;
+    if (!allFloat(dy, input)) return fallback(MaxPoolGrad, args);
+    const info = backend_util.computePool2DInfo(input.shape as Shape4, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+    const out = backend.makeOutput(input.shape, 'float32');
+    const g = Int32Array.from([
+      info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
+      info.strideHeight, info.strideWidth, info.filterHeight, info.filterWidth, info.padInfo.top, info.padInfo.left,
+    ]);
+    addon.maxPoolGrad(backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(out), g);
+    return out;
+  };
+
+  // Only the bias-gradient case: summing every axis but the last.
+  const sum = (args: Args): TensorInfo => {
+    const backend = args.backend as WasmBackend;
+    const { x } = args.inputs;
+    const a = args.attrs as unknown as SumAttrs;
+    const rank = x.shape.length;
+    if (!allFloat(x) || rank < 2) return fallback(Sum, args);
+    const axes = util.parseAxisParam(a.axis, x.shape).sort((p, q) => p - q);
+    if (axes.length !== rank - 1 || axes.some((ax, i) => ax !== i)) return fallback(Sum, args);
+    const cols = x.shape[rank - 1];
+    const out = backend.makeOutput(a.keepDims ? [...Array(rank - 1).fill(1), cols] : [cols], 'float32');
+    addon.sumLeading(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out), util.sizeFromShape(x.shape) / cols, cols);
+    return out;
+  };
+
+  // wasm's Identity copies the tensor; sharing the buffer (reference counted, as reshape and the cpu backend's
+  // identity do) is free. Nothing in tfjs writes a kernel input in place, so sharing is safe.
+  const identity = (args: Args): TensorInfo => {
+    const { x } = args.inputs;
+    if (x.dtype === 'string') return fallback(Identity, args);
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+
+  const adamStep = (args: Args): TensorInfo => {
+    const backend = args.backend as WasmBackend;
+    const { value, gradient, m, v } = args.inputs;
+    const out = backend.makeOutput(value.shape, 'float32');
+    addon.adamStep(
+      backend.typedArrayFromHeap(value), backend.typedArrayFromHeap(gradient), backend.typedArrayFromHeap(m),
+      backend.typedArrayFromHeap(v), backend.typedArrayFromHeap(out), args.attrs.coefficients as Float64Array,
+    );
+    return out;
+  };
+
+  return {
+    [Conv2D]: conv2d,
+    [Conv2DBackpropInput]: backpropInput,
+    [Conv2DBackpropFilter]: backpropFilter,
+    [BatchMatMul]: batchMatMul,
+    [MaxPoolGrad]: maxPoolGrad,
+    [Sum]: sum,
+    [Identity]: identity,
+    [ADAM_STEP]: adamStep,
+  };
+}
+
+let registered = false;
+
+/**
+ * Registers the native kernels on the wasm backend, replacing what is registered now (optilab's wasm kernels
+ * or tfjs's own, which stay as fallbacks). Call after registerWasmGradients/registerFastWasmKernels. Idempotent.
+ *
+ * @example
+ * const addon = loadNative();
+ * if (addon) registerNativeKernels(addon);
+ */
+export function registerNativeKernels(addon: NativeAddon): void {
+  if (registered) return;
+  registered = true;
+  const replaced = new Map<string, KernelFunc>();
+  const previous = (name: string) => {
+    const k = replaced.get(name);
+    if (!k) throw new Error(`optilab: no wasm ${name} kernel to fall back to`);
+    return k;
+  };
+  for (const [name, fn] of Object.entries(kernels(addon, previous))) {
+    const existing = getKernel(name, 'wasm');
+    if (existing) {
+      replaced.set(name, existing.kernelFunc);
+      unregisterKernel(name, 'wasm');
+    }
+    const config: KernelConfig = { ...(existing ?? {}), kernelName: name, backendName: 'wasm', kernelFunc: fn as unknown as KernelFunc };
+    registerKernel(config);
+  }
+}
+
+/** Whether registerNativeKernels ran in this thread. */
+export function nativeKernelsRegistered(): boolean {
+  return registered;
+}

@@ -1,0 +1,170 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmGradients } from '../../src/backend/wasm-conv-grad';
+import { registerFastWasmKernels } from '../../src/backend/wasm-fast-kernels';
+import { loadNative, nativeStatus } from '../../src/backend/native';
+import { registerNativeKernels } from '../../src/backend/native-kernels';
+import { adam } from '../../src/train/adam';
+import { mulberry32 } from '../../src/util/random';
+import { maxAbsDiff } from '../helpers';
+
+// scripts/setup.sh builds the addon; without it these tests fail (OPTILAB_NATIVE=0 skips them on purpose).
+const off = process.env.OPTILAB_NATIVE === '0';
+const addon = loadNative();
+registerWasmGradients();
+registerFastWasmKernels();
+if (addon) registerNativeKernels(addon);
+const opts = { skip: off ? 'OPTILAB_NATIVE=0' : false };
+
+test('the native addon is built and loads', opts, () => {
+  assert.ok(addon, `native addon unavailable: ${nativeStatus().detail}`);
+  assert.match(addon.version(), /^oneDNN \d+\.\d+/);
+  assert.equal(addon.getThreads(), 1);
+});
+
+function rand(shape: number[], seed: number, round = false): tf.Tensor {
+  const r = mulberry32(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(Float32Array.from({ length: n }, () => (round ? Math.round(r() * 4) : r() * 2 - 1)), shape);
+}
+
+async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<[Float32Array[], Float32Array[]]> {
+  const results: Float32Array[][] = [];
+  for (const backend of ['cpu', 'wasm']) {
+    await tf.setBackend(backend);
+    const out = f();
+    const list = Array.isArray(out) ? out : [out];
+    results.push(await Promise.all(list.map(async (t) => (await t.data()) as Float32Array)));
+  }
+  return [results[0], results[1]];
+}
+
+function close(cpu: Float32Array[], wasm: Float32Array[], tol: number, what: string) {
+  cpu.forEach((c, i) => {
+    const scale = Math.max(1, ...Array.from(c, Math.abs));
+    assert.ok(maxAbsDiff(c, wasm[i]) <= tol * scale, `${what} [${i}] differs by ${maxAbsDiff(c, wasm[i])} (scale ${scale})`);
+  });
+}
+
+/** Calls the native kernel and records that it ran (not a fallback), by asking the addon for its implementation. */
+function implementation(kind: 0 | 1 | 2, x: number[], w: number[], stride: number, pad: 'same' | 'valid', dilation = 1): string {
+  const info = tf.backend_util.computeConv2DInfo(x as never, w as never, stride, dilation, pad);
+  const p = info.padInfo;
+  const g = [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth, info.outChannels, info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, p.top, p.left, p.bottom, p.right];
+  return addon!.convImplementation(kind, Int32Array.from(g));
+}
+
+const convCases: [string, number[], number[], number, 'same' | 'valid'][] = [
+  ['same 5x5 stride 1 (lenet conv1)', [3, 12, 12, 1], [5, 5, 1, 6], 1, 'same'],
+  ['valid 5x5 stride 1 (lenet conv2)', [2, 10, 9, 6], [5, 5, 6, 4], 1, 'valid'],
+  ['same 3x3 stride 1', [2, 8, 8, 5], [3, 3, 5, 7], 1, 'same'],
+  ['same 3x3 stride 2, odd size', [2, 9, 9, 3], [3, 3, 3, 4], 2, 'same'],
+  ['valid 3x3 stride 2, a trailing row unread', [3, 10, 8, 2], [3, 3, 2, 5], 2, 'valid'],
+  ['same 2x2 stride 1 (asymmetric padding)', [2, 6, 7, 2], [2, 2, 2, 3], 1, 'same'],
+  ['valid 4x4 stride 2, even', [2, 12, 12, 16], [4, 4, 16, 8], 2, 'valid'],
+];
+
+for (const [name, xShape, wShape, stride, pad] of convCases) {
+  test(`native Conv2D forward and gradients match cpu: ${name}`, opts, async () => {
+    const [cpu, wasm] = await onBoth(() => {
+      const x = rand(xShape, 1) as tf.Tensor4D;
+      const w = rand(wShape, 2) as tf.Tensor4D;
+      const y = tf.conv2d(x, w, stride, pad);
+      const upstream = rand(y.shape, 3);
+      const [dx, dw] = tf.grads((xi: tf.Tensor, wi: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, stride, pad), upstream)))([x, w]);
+      return [y, dx, dw];
+    });
+    close(cpu, wasm, 2e-5, name);
+    for (const kind of [0, 1, 2] as const) assert.ok(implementation(kind, xShape, wShape, stride, pad).length > 0);
+  });
+}
+
+test('native Conv2D with dilation 2 matches cpu', opts, async () => {
+  const [cpu, wasm] = await onBoth(() => tf.conv2d(rand([2, 9, 9, 3], 4) as tf.Tensor4D, rand([3, 3, 3, 2], 5) as tf.Tensor4D, 1, 'same', 'NHWC', 2));
+  close(cpu, wasm, 2e-5, 'dilated conv');
+});
+
+for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+  test(`native BatchMatMul transposeA=${ta} transposeB=${tb} matches cpu (2-D, batched, broadcast)`, opts, async () => {
+    const [cpu, wasm] = await onBoth(() => [
+      tf.matMul(rand(ta ? [70, 50] : [50, 70], 1), rand(tb ? [30, 70] : [70, 30], 2), ta, tb),
+      tf.matMul(rand(ta ? [3, 7, 5] : [3, 5, 7], 3), rand(tb ? [3, 4, 7] : [3, 7, 4], 4), ta, tb),
+      tf.matMul(rand(ta ? [1, 7, 5] : [1, 5, 7], 5), rand(tb ? [3, 4, 7] : [3, 7, 4], 6), ta, tb),
+    ]);
+    close(cpu, wasm, 1e-5, 'matMul');
+  });
+}
+
+const poolCases: [string, number[], number, number, 'same' | 'valid'][] = [
+  ['2x2 stride 2 valid', [2, 8, 8, 3], 2, 2, 'valid'],
+  ['2x2 stride 2 same, odd size', [3, 7, 7, 2], 2, 2, 'same'],
+  ['3x3 stride 2 same (overlapping windows)', [2, 9, 9, 2], 3, 2, 'same'],
+  ['3x3 stride 1 valid', [2, 6, 6, 1], 3, 1, 'valid'],
+];
+for (const [name, shape, size, stride, pad] of poolCases) {
+  for (const ties of [false, true]) {
+    test(`native MaxPoolGrad matches cpu: ${name}${ties ? ', with ties' : ''}`, opts, async () => {
+      const [cpu, wasm] = await onBoth(() => {
+        const x = rand(shape, 8, ties);
+        const upstream = rand(tf.maxPool(x as tf.Tensor4D, size, stride, pad).shape, 9);
+        return tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, size, stride, pad), upstream)))(x);
+      });
+      close(cpu, wasm, 1e-6, 'dx');
+    });
+  }
+}
+
+test('native Sum over the leading axes (bias gradients) matches cpu; other reductions still work', opts, async () => {
+  const [cpu, wasm] = await onBoth(() => {
+    const x = rand([4, 6, 5, 3], 10);
+    return [tf.sum(x, [0, 1, 2]), tf.sum(x, [2, 1, 0], true), tf.sum(rand([64, 10], 11), 0), tf.sum(x, 3), tf.sum(x, [0, 2]), tf.sum(x)];
+  });
+  assert.deepEqual(wasm.map((a) => a.length), [3, 3, 10, 120, 18, 1]);
+  close(cpu, wasm, 1e-5, 'sum');
+});
+
+test('fused Adam gives the same bits as tfjs Adam on wasm, and matches it on cpu', opts, async () => {
+  const run = async (backend: string, make: () => tf.Optimizer) => {
+    await tf.setBackend(backend);
+    const w = tf.variable(rand([37, 11], 12));
+    const b = tf.variable(rand([11], 13));
+    const opt = make();
+    for (let step = 0; step < 7; step++) {
+      (opt as unknown as { learningRate: number }).learningRate = 0.01 / (step + 1);
+      const g = { [w.name]: tf.mul(rand([37, 11], 20 + step), step + 1), [b.name]: rand([11], 40 + step) };
+      opt.applyGradients(g);
+      tf.dispose(Object.values(g));
+    }
+    const out = [w.dataSync().slice(), b.dataSync().slice()] as Float32Array[];
+    const state = await opt.getWeights();
+    assert.equal(state.length, 5, 'iterations + 2 first moments + 2 second moments');
+    tf.dispose([w, b]);
+    opt.dispose();
+    return out;
+  };
+  const reference = await run('wasm', () => tf.train.adam(0.01));
+  const fused = await run('wasm', () => adam(0.01));
+  reference.forEach((r, i) => assert.deepEqual(Array.from(fused[i]), Array.from(r), `variable ${i}`));
+  const cpu = await run('cpu', () => adam(0.01));
+  close(cpu, fused, 1e-6, 'adam on cpu');
+});
+
+test('Identity shares the buffer: each copy stays valid until the last one is disposed', opts, async () => {
+  await tf.setBackend('wasm');
+  const before = tf.memory().numBytes;
+  const x = rand([3, 5], 50);
+  const values = Array.from(x.dataSync());
+  const y = tf.clone(x); // the Identity kernel
+  const z = tf.clone(y);
+  x.dispose();
+  assert.deepEqual(Array.from(y.dataSync()), values);
+  y.dispose();
+  assert.deepEqual(Array.from(await z.data()), values);
+  const w = tf.add(z, 1);
+  assert.deepEqual(Array.from(w.dataSync()), values.map((v) => Math.fround(v + 1)));
+  tf.dispose([z, w]);
+  assert.equal(tf.memory().numBytes, before);
+});
