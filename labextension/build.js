@@ -86,10 +86,10 @@ function buildExtension(shared) {
   const out = path.join(BUILD, 'labextensions', '@optilab', 'jupyterlab-viz');
   if (upToDate('ext', hash, path.join(out, 'package.json'))) return;
   const t0 = Date.now();
-  console.log('lab build: bundling the extension source (esbuild) -> optilab-viz/lib/index.js');
+  console.log('lab build: bundling the extension source (esbuild) -> optilab-viz/lib/index.js (renderers), lib/submit.js (hub Submit)');
   require('esbuild').buildSync({
-    entryPoints: [path.join(EXT, 'src', 'index.ts')],
-    outfile: path.join(EXT, 'lib', 'index.js'),
+    entryPoints: [path.join(EXT, 'src', 'index.ts'), path.join(EXT, 'src', 'submit.ts')],
+    outdir: path.join(EXT, 'lib'),
     bundle: true,
     format: 'esm',
     target: 'es2020',

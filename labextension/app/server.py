@@ -5,6 +5,10 @@ Run by `optilab lab` with the project's JUPYTER_* paths; any ServerApp option ca
   python3 server.py --ServerApp.port=8888 --ServerApp.root_dir=notebooks --ServerApp.open_browser=False
 SIGTERM and SIGINT stop the server cleanly, shutting down running kernels first (jupyter_server 1.x only
 does that from a terminal, and would leave tslab kernels orphaned otherwise).
+
+Under `optilab hub` this module is loaded as a server extension of `jupyterhub-singleuser` (the hub stops a
+server with SIGINT): the same signal handling is installed there, and POST /optilab/submit
+(optilab_submit.py) hands an assignment in to the class exchange.
 """
 import json
 import os
@@ -12,6 +16,8 @@ import signal
 import sys
 
 from jupyterlab_server import LabServerApp
+
+from optilab_submit import SubmitHandler
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.path.join(os.path.dirname(HERE), "build", "lab")
@@ -42,17 +48,21 @@ class OptilabLab(LabServerApp):
     user_settings_dir = os.path.join(STATE, "user-settings")
     workspaces_dir = os.path.join(STATE, "workspaces")
 
+    def initialize_handlers(self):
+        for d in (self.user_settings_dir, self.workspaces_dir):
+            os.makedirs(d, exist_ok=True)
+        super().initialize_handlers()
+        self.handlers.append((r"/optilab/submit", SubmitHandler))
+        # Loaded into another ServerApp (jupyterhub-singleuser), which ignores SIGINT off a terminal.
+        install_stop_signals(self.serverapp)
 
-def main(argv):
-    for d in (OptilabLab.user_settings_dir, OptilabLab.workspaces_dir):
-        os.makedirs(d, exist_ok=True)
-    serverapp = OptilabLab.initialize_server(argv=argv)
 
+def install_stop_signals(serverapp):
+    """SIGTERM and SIGINT stop the server: HTTP server, then kernels and terminals, then the IO loop."""
     stopping = []
 
     def stop(sig, frame):
-        # Stops the HTTP server, shuts down kernels and terminals, then ends the IO loop. Once only: Ctrl-C
-        # in a terminal reaches both this process and `optilab lab`, which forwards a SIGTERM.
+        # Once only: Ctrl-C in a terminal reaches both this process and `optilab lab`, which forwards a SIGTERM.
         if stopping:
             return
         stopping.append(sig)
@@ -60,6 +70,13 @@ def main(argv):
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+
+
+def main(argv):
+    for d in (OptilabLab.user_settings_dir, OptilabLab.workspaces_dir):
+        os.makedirs(d, exist_ok=True)
+    serverapp = OptilabLab.initialize_server(argv=argv)
+    install_stop_signals(serverapp)
     serverapp.start()
 
 
