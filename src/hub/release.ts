@@ -1,0 +1,75 @@
+/**
+ * Releasing a graded lab to a class: the student version (`optilab assign release`'s logic: solutions stubbed,
+ * hidden tests removed, outputs cleared) goes to the exchange, into the labs folder of every workspace that
+ * does not have it yet, and every student gets their own (private) submission folder for it. Students who log
+ * in for the first time later get it then (jupyterhub_config.py copies the released labs in at each spawn).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseNotebook, release } from '../grader/format';
+import { writeAtomic } from '../grader/context';
+import { workspaces } from './exchange';
+import { ASSIGNMENT_PATTERN, type HubLayout } from './layout';
+
+/** What `releaseToClass` did. */
+export interface ReleaseReport {
+  assignment: string;
+  /** exchange/released/<assignment>.ipynb */
+  released: string;
+  /** Students whose workspace got the notebook now. */
+  copiedTo: string[];
+  /** Students who already had a file of that name (left as it is: it may hold their work). */
+  kept: string[];
+}
+
+function ensureDir(dir: string, mode: number, uid: number | null = null, gid: number | null = null): void {
+  if (!fs.existsSync(dir)) {
+    fs.mkdirSync(dir, { recursive: true });
+    if (uid !== null && gid !== null && process.getuid?.() === 0) fs.chownSync(dir, uid, gid);
+  }
+  fs.chmodSync(dir, mode);
+}
+
+/**
+ * Releases the assignment `source` (an nbgrader-style source notebook, e.g. notebooks/labs/quantization-lab.ipynb)
+ * to everyone in the hub at `layout`. Throws NotebookFormatError when the source has problems.
+ *
+ * @example
+ * const r = releaseToClass('notebooks/labs/quantization-lab.ipynb', hubLayout('.cache/hub'));
+ * console.log(`${r.assignment}: ${r.copiedTo.length} workspaces`);
+ */
+export function releaseToClass(source: string, layout: HubLayout, labsFolder = 'labs'): ReleaseReport {
+  const file = path.resolve(source);
+  const assignment = path.basename(file).replace(/\.ipynb$/i, '');
+  if (!ASSIGNMENT_PATTERN.test(assignment)) {
+    throw new Error(`cannot release ${file}: its name becomes the assignment name and a folder name; rename it with letters, digits and _ . - only`);
+  }
+  const student = release(parseNotebook(fs.readFileSync(file, 'utf8'), path.basename(file)));
+  const text = JSON.stringify(student, null, 1) + '\n';
+  ensureDir(layout.released, 0o755);
+  const released = path.join(layout.released, `${assignment}.ipynb`);
+  writeAtomic(released, text);
+  fs.chmodSync(released, 0o644);
+  const submittedDir = path.join(layout.submitted, assignment);
+  ensureDir(layout.submitted, 0o755);
+  ensureDir(submittedDir, 0o711);
+
+  const copiedTo: string[] = [];
+  const kept: string[] = [];
+  for (const w of workspaces(layout)) {
+    ensureDir(path.join(submittedDir, w.name), 0o700, w.uid, w.gid);
+    const dest = path.join(w.workspace, labsFolder, `${assignment}.ipynb`);
+    if (fs.existsSync(dest)) {
+      kept.push(w.name);
+      continue;
+    }
+    if (!fs.existsSync(w.workspace)) continue; // removed since: gets it at the next login
+    ensureDir(path.dirname(dest), 0o755, w.uid, w.gid);
+    const tmp = `${dest}.optilab-tmp`;
+    fs.writeFileSync(tmp, text, { mode: 0o644 });
+    if (w.uid !== null && w.gid !== null && process.getuid?.() === 0) fs.chownSync(tmp, w.uid, w.gid);
+    fs.renameSync(tmp, dest);
+    copiedTo.push(w.name);
+  }
+  return { assignment, released, copiedTo, kept };
+}
