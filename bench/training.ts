@@ -1,13 +1,14 @@
 /**
  * `npm run bench -- training [models...]`: training (batch 64, Adam) and inference (batch 256) throughput of zoo
  * models on the active backend, beside the same architectures in PyTorch (Debian python3-torch) measured in the
- * same run with the same thread count, and the ratio.
+ * same run with the same thread count, and the ratio. PyTorch is measured right before and right after each of our
+ * measurements (A B A) and averaged, so load from other work on the machine hits both sides alike.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/backend';
+import { initBackend, kernelsInUse } from '../src/backend';
 import { loadMnist } from '../src/data/files';
 import { imagesTensor, subset } from '../src/data/dataset';
 import { createModel, ZooName } from '../src/models/zoo';
@@ -68,30 +69,36 @@ export async function run(args: string[]): Promise<BenchReport> {
   const extraWorkers = workerArg ? Number(workerArg.split('=')[1]) : cores;
   if (backend !== 'tensorflow' && extraWorkers > 1) settings.push({ threads: extraWorkers, workers: extraWorkers });
   const torch = pytorchAvailable();
-  const torchResults = new Map<string, PytorchResult>();
-  if (torch) {
-    for (const { threads } of settings) {
-      const r = spawnSync(PYTHON, [path.join(__dirname, 'pytorch_training.py'), String(threads), String(seconds), ...models], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`the PyTorch reference failed: ${r.stderr}`);
-      for (const line of r.stdout.trim().split('\n')) {
-        const p = JSON.parse(line) as PytorchResult;
-        torchResults.set(`${p.model}/${p.threads}`, p);
-      }
-    }
-  }
+  const pytorch = (model: string, threads: number): PytorchResult | null => {
+    if (!torch) return null;
+    // OpenMP (oneDNN) and any BLAS thread pool pinned to the same count as torch.set_num_threads.
+    const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+    const r = spawnSync(PYTHON, [path.join(__dirname, 'pytorch_training.py'), String(threads), String(seconds), model], { encoding: 'utf8', env });
+    if (r.status !== 0) throw new Error(`the PyTorch reference failed: ${r.stderr}`);
+    return JSON.parse(r.stdout.trim()) as PytorchResult;
+  };
+  const mean = (a: number, b: number) => (a + b) / 2;
+  const { kernels, native } = kernelsInUse();
   const rows = [];
   for (const model of models) for (const { threads, workers } of settings) {
-    process.stderr.write(`measuring ${model} on ${backend} (${workers} worker${workers > 1 ? 's' : ''})...\n`);
+    process.stderr.write(`measuring ${model}: PyTorch, ${backend}/${kernels} (${workers} worker${workers > 1 ? 's' : ''}), PyTorch...\n`);
+    const before = pytorch(model, threads);
     const ours = await measureTfjs(model, seconds, workers);
-    const pt = torchResults.get(`${model}/${threads}`) ?? null;
+    const after = pytorch(model, threads);
+    const pt =
+      before && after
+        ? { trainImgPerSec: mean(before.trainImgPerSec, after.trainImgPerSec), inferImgPerSec: mean(before.inferImgPerSec, after.inferImgPerSec), threads: before.threads, version: before.torch, trainRuns: [before.trainImgPerSec, after.trainImgPerSec] }
+        : null;
     rows.push({
       model,
       backend,
+      kernels,
       threads,
       workers,
+      nativeThreadsPerWorker: kernels === 'native' ? native.threads : null,
       trainImgPerSec: ours.trainImgPerSec,
       inferImgPerSec: ours.inferImgPerSec,
-      pytorch: pt ? { trainImgPerSec: pt.trainImgPerSec, inferImgPerSec: pt.inferImgPerSec, threads: pt.threads, version: pt.torch } : null,
+      pytorch: pt,
       ratioVsPytorch: pt ? { train: ours.trainImgPerSec / pt.trainImgPerSec, infer: ours.inferImgPerSec / pt.inferImgPerSec } : null,
     });
   }
@@ -101,6 +108,7 @@ export async function run(args: string[]): Promise<BenchReport> {
     columns: [
       ['model', (r) => (r as Row).model],
       ['backend', (r) => (r as Row).backend],
+      ['kernels', (r) => (r as Row).kernels],
       ['threads', (r) => (r as Row).threads],
       ['workers', (r) => (r as Row).workers],
       ['train img/s', (r) => (r as Row).trainImgPerSec],
@@ -113,7 +121,13 @@ export async function run(args: string[]): Promise<BenchReport> {
     notes: [
       `training: batch 64, Adam, softmax cross-entropy; inference: batch 256 (one thread, not data-parallel); ${seconds} s per measurement`,
       `workers > 1: data-parallel training (trainParallel) against PyTorch with the same number of threads`,
-      torch ? 'PyTorch (Debian python3-torch) measured in the same run, torch.set_num_threads(threads)' : 'PyTorch (Debian python3-torch) not installed: no reference column',
+      torch
+        ? 'PyTorch (Debian python3-torch) measured right before and after ours (mean of both), torch.set_num_threads(threads) and OMP_NUM_THREADS=threads'
+        : 'PyTorch (Debian python3-torch) not installed: no reference column',
+      kernels === 'native'
+        ? `kernels: optilab's native addon (${native.version}) on the wasm backend, ${native.threads} thread per worker`
+        : `kernels: ${kernels}${backend === 'wasm' ? ` (native addon: ${native.detail})` : ''}`,
     ],
+    extra: { native },
   };
 }

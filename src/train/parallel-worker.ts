@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend, BackendName } from '../backend';
 import { crossEntropy } from './train';
+import { adam } from './adam';
 
 export interface WorkerInit {
   backend: BackendName;
@@ -37,7 +38,7 @@ async function main() {
   model.setWeights(init.weights.map((w, i) => tf.tensor(w, init.shapes[i])));
   const variables = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
   const sizes = variables.map((v) => v.size);
-  const optimizer = tf.train.adam(init.learningRate);
+  const optimizer = adam(init.learningRate);
   const images = new Float32Array(init.images);
   const labels = new Uint8Array(init.labels);
   const order = new Int32Array(init.order);

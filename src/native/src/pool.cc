@@ -6,6 +6,42 @@
 
 namespace optilab {
 
+// One image. Per output position, a branch-free running maximum over the window, vectorised across channels
+// (window-local index of the first maximum in `at`, -1 while none), then one scatter-add per channel.
+__attribute__((target_clones("avx2", "default")))
+static void poolGradImage(const float* x, const float* dy, float* dx, int64_t h, int64_t w, int64_t c, int64_t oh, int64_t ow,
+                          int64_t sh, int64_t sw, int64_t fh, int64_t fw, int64_t top, int64_t left, float* best, int32_t* at) {
+  for (int64_t r = 0; r < oh; r++) {
+    for (int64_t q = 0; q < ow; q++) {
+      for (int64_t ch = 0; ch < c; ch++) {
+        best[ch] = -INFINITY;
+        at[ch] = -1;
+      }
+      for (int64_t fr = 0; fr < fh; fr++) {
+        const int64_t row = r * sh - top + fr;
+        if (row < 0 || row >= h) continue;
+        for (int64_t fc = 0; fc < fw; fc++) {
+          const int64_t col = q * sw - left + fc;
+          if (col < 0 || col >= w) continue;
+          const float* px = x + (row * w + col) * c;
+          const int32_t k = int32_t(fr * fw + fc);
+          for (int64_t ch = 0; ch < c; ch++) {
+            const bool greater = px[ch] > best[ch];  // strict: ties keep the first maximum
+            best[ch] = greater ? px[ch] : best[ch];
+            at[ch] = greater ? k : at[ch];
+          }
+        }
+      }
+      const float* pg = dy + (r * ow + q) * c;
+      for (int64_t ch = 0; ch < c; ch++) {
+        if (at[ch] < 0) continue;
+        const int64_t row = r * sh - top + at[ch] / fw, col = q * sw - left + at[ch] % fw;
+        dx[(row * w + col) * c + ch] += pg[ch];
+      }
+    }
+  }
+}
+
 // maxPoolGrad(x, dy, dx, geometry): geometry = Int32Array [N, H, W, C, OH, OW, strideH, strideW, filterH, filterW, padTop, padLeft].
 napi_value maxPoolGrad(napi_env env, napi_callback_info info) {
   try {
@@ -18,36 +54,9 @@ napi_value maxPoolGrad(napi_env env, napi_callback_info info) {
     float* dx = a.view(2, size_t(n * h * w * c)).f32();
     std::memset(dx, 0, sizeof(float) * size_t(n * h * w * c));
     std::vector<float> best(static_cast<size_t>(c));
-    std::vector<int64_t> at(static_cast<size_t>(c));
+    std::vector<int32_t> at(static_cast<size_t>(c));
     for (int64_t b = 0; b < n; b++) {
-      const float* xb = x + b * h * w * c;
-      float* dxb = dx + b * h * w * c;
-      for (int64_t r = 0; r < oh; r++) {
-        for (int64_t q = 0; q < ow; q++) {
-          std::fill(best.begin(), best.end(), -INFINITY);
-          std::fill(at.begin(), at.end(), -1);
-          for (int64_t fr = 0; fr < fh; fr++) {
-            const int64_t row = r * sh - top + fr;
-            if (row < 0 || row >= h) continue;
-            for (int64_t fc = 0; fc < fw; fc++) {
-              const int64_t col = q * sw - left + fc;
-              if (col < 0 || col >= w) continue;
-              const int64_t base = (row * w + col) * c;
-              const float* px = xb + base;
-              for (int64_t ch = 0; ch < c; ch++) {
-                if (px[ch] > best[ch]) {
-                  best[ch] = px[ch];
-                  at[ch] = base + ch;
-                }
-              }
-            }
-          }
-          const float* pg = dy + ((b * oh + r) * ow + q) * c;
-          for (int64_t ch = 0; ch < c; ch++) {
-            if (at[ch] >= 0) dxb[at[ch]] += pg[ch];
-          }
-        }
-      }
+      poolGradImage(x + b * h * w * c, dy + b * oh * ow * c, dx + b * h * w * c, h, w, c, oh, ow, sh, sw, fh, fw, top, left, best.data(), at.data());
     }
   } catch (const std::exception& e) {
     napi_throw_error(env, nullptr, e.what());
