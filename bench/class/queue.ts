@@ -41,6 +41,10 @@ export interface QueueBenchRow {
   queueOverheadSeconds: number | null;
   /** perMinute / local perMinute at the same concurrency. */
   vsLocal: number;
+  /** Submissions per minute from each run's first result to its last (no kernel start-up in it). */
+  steadyPerMinute: number;
+  /** Steady-state seconds per submission above local grading at the same concurrency (null for local rows). */
+  steadyOverheadSeconds: number | null;
   note: string;
 }
 
@@ -131,6 +135,9 @@ export async function queueGradingBench(args: string[]): Promise<QueueBenchRow[]
   };
   type Config = 'local1' | 'local2' | 'queue1' | 'queue2';
   const seconds: Record<Config, number> = { local1: 0, local2: 0, queue1: 0, queue2: 0 };
+  // steady state: from a run's first result to its last (leaves out starting the first kernels, which a
+  // long-running worker has done before the run and local grading does inside it)
+  const steady: Record<Config, { seconds: number; intervals: number }> = { local1: { seconds: 0, intervals: 0 }, local2: { seconds: 0, intervals: 0 }, queue1: { seconds: 0, intervals: 0 }, queue2: { seconds: 0, intervals: 0 } };
   const inGrader: Record<Config, number[]> = { local1: [], local2: [], queue1: [], queue2: [] };
   const scores = new Map<string, number[]>();
   let runNo = 0;
@@ -138,6 +145,7 @@ export async function queueGradingBench(args: string[]): Promise<QueueBenchRow[]
     if (config.startsWith('queue')) await flush();
     const out = path.join(work, `out-${runNo++}-${config}`);
     const t = performance.now();
+    const stamps: number[] = [];
     const s = await gradeSubmissions({
       source: sourceFile,
       submissions: path.join(work, `half${h}`),
@@ -145,7 +153,12 @@ export async function queueGradingBench(args: string[]): Promise<QueueBenchRow[]
       repo: ROOT,
       concurrency: config === 'local1' ? 1 : 2,
       queue: config.startsWith('queue') ? redis.url : undefined,
+      onProgress: () => stamps.push(performance.now()),
     });
+    if (stamps.length > 1) {
+      steady[config].seconds += (stamps[stamps.length - 1] - stamps[0]) / 1000;
+      steady[config].intervals += stamps.length - 1;
+    }
     const dt = (performance.now() - t) / 1000;
     seconds[config] += dt;
     if (s.failed.length) throw new Error(`${config}: the grader failed on ${s.failed.length} submissions: ${s.failed[0].error}`);
@@ -198,7 +211,9 @@ export async function queueGradingBench(args: string[]): Promise<QueueBenchRow[]
       inGraderSeconds: mean(inGrader[config]),
       queueOverheadSeconds: base ? (seconds[config] - seconds[base]) / n : null,
       vsLocal: perMinute / basePerMinute,
-      note: `lab ${lab}; A B C D D C B A order on halves of the submissions; ${os.cpus().length} cores; load average at the end ${load}; same scores in every configuration`,
+      steadyPerMinute: (60 * steady[config].intervals) / steady[config].seconds,
+      steadyOverheadSeconds: base ? steady[config].seconds / steady[config].intervals - steady[base].seconds / steady[base].intervals : null,
+      note: `lab ${lab}; A B C D D C B A order on halves of the submissions; ${os.cpus().length} cores; load average at the end ${load}; same scores in every configuration; workers start (and warm their kernels) before their runs, local grading starts its first kernels inside its runs: the steady columns (first to last result of each run) leave that out`,
     };
   };
   return [
@@ -224,6 +239,8 @@ if (require.main === module) {
           ['in grader s', (r) => r.inGraderSeconds as number],
           ['queue overhead s', (r) => r.queueOverheadSeconds as number | null],
           ['vs local', (r) => r.vsLocal as number],
+          ['steady per minute', (r) => r.steadyPerMinute as number],
+          ['steady overhead s', (r) => r.steadyOverheadSeconds as number | null],
         ] as [string, (r: Record<string, unknown>) => string | number | null][],
         notes: [rows[0].note],
       };

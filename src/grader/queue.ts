@@ -162,9 +162,10 @@ export function queueEngine(o: QueueEngineOptions): GradingEngine {
                   if (why) sink.failed(sub, why);
                   else sink.done(sub, r);
                 },
-                (e: Error) => {
+                async (e: Error) => {
                   lastProgress = Date.now();
-                  sink.failed(sub, `failed on the queue after ${JOB_ATTEMPTS} attempts: ${e.message}`);
+                  const attempts = (await bullmq.Job.fromId(queue, job.id!).catch(() => undefined))?.attemptsMade;
+                  sink.failed(sub, `failed on the queue after ${attempts ?? '?'} attempt${attempts === 1 ? '' : 's'}: ${e.message}`);
                 },
               ),
             );
