@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, kernelsInUse } from '../src/backend';
+import { setNativeThreads } from '../src/backend/native';
 import { loadMnist } from '../src/data/files';
 import { imagesTensor, subset } from '../src/data/dataset';
 import { createModel, ZooName } from '../src/models/zoo';
@@ -30,7 +31,16 @@ function pytorchAvailable(): boolean {
   return fs.existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 }
 
-async function measureTfjs(name: ZooName, seconds: number, workers: number) {
+async function measureTfjs(name: ZooName, seconds: number, workers: number, nativeThreads: number) {
+  setNativeThreads(nativeThreads);
+  try {
+    return await measureWith(name, seconds, workers);
+  } finally {
+    setNativeThreads(1);
+  }
+}
+
+async function measureWith(name: ZooName, seconds: number, workers: number) {
   const data = loadMnist({ split: 'train', limit: 64 * 400 });
   const model = createModel(name, { seed: 0 });
   const fit = (d: typeof data) => (workers > 1 ? trainParallel(model, d, { epochs: 1, batchSize: 64, workers }) : train(model, d, { epochs: 1, batchSize: 64 }));
@@ -64,10 +74,15 @@ export async function run(args: string[]): Promise<BenchReport> {
   const cores = (await import('os')).cpus().length;
   // tfjs-wasm runs single-threaded in Node, so each extra core is used by one more data-parallel worker;
   // tfjs-node uses its own thread pool (all cores) in one process.
-  const settings: { threads: number; workers: number }[] =
-    backend === 'tensorflow' ? [{ threads: cores, workers: 1 }] : [{ threads: 1, workers: 1 }];
+  const { kernels, native } = kernelsInUse();
+  // With the native addon, one process can also use every core inside its kernels (OpenMP), instead of workers.
+  const settings: { threads: number; workers: number; nativeThreads: number }[] =
+    backend === 'tensorflow' ? [{ threads: cores, workers: 1, nativeThreads: 1 }] : [{ threads: 1, workers: 1, nativeThreads: 1 }];
   const extraWorkers = workerArg ? Number(workerArg.split('=')[1]) : cores;
-  if (backend !== 'tensorflow' && extraWorkers > 1) settings.push({ threads: extraWorkers, workers: extraWorkers });
+  if (backend !== 'tensorflow' && extraWorkers > 1) {
+    settings.push({ threads: extraWorkers, workers: extraWorkers, nativeThreads: 1 });
+    if (kernels === 'native') settings.push({ threads: extraWorkers, workers: 1, nativeThreads: extraWorkers });
+  }
   const torch = pytorchAvailable();
   const pytorch = (model: string, threads: number): PytorchResult | null => {
     if (!torch) return null;
@@ -78,12 +93,11 @@ export async function run(args: string[]): Promise<BenchReport> {
     return JSON.parse(r.stdout.trim()) as PytorchResult;
   };
   const mean = (a: number, b: number) => (a + b) / 2;
-  const { kernels, native } = kernelsInUse();
   const rows = [];
-  for (const model of models) for (const { threads, workers } of settings) {
-    process.stderr.write(`measuring ${model}: PyTorch, ${backend}/${kernels} (${workers} worker${workers > 1 ? 's' : ''}), PyTorch...\n`);
+  for (const model of models) for (const { threads, workers, nativeThreads } of settings) {
+    process.stderr.write(`measuring ${model}: PyTorch, ${backend}/${kernels} (${workers} worker${workers > 1 ? 's' : ''} x ${nativeThreads} thread${nativeThreads > 1 ? 's' : ''}), PyTorch...\n`);
     const before = pytorch(model, threads);
-    const ours = await measureTfjs(model, seconds, workers);
+    const ours = await measureTfjs(model, seconds, workers, nativeThreads);
     const after = pytorch(model, threads);
     const pt =
       before && after
@@ -95,7 +109,7 @@ export async function run(args: string[]): Promise<BenchReport> {
       kernels,
       threads,
       workers,
-      nativeThreadsPerWorker: kernels === 'native' ? native.threads : null,
+      nativeThreadsPerWorker: kernels === 'native' ? nativeThreads : null,
       trainImgPerSec: ours.trainImgPerSec,
       inferImgPerSec: ours.inferImgPerSec,
       pytorch: pt,
@@ -111,6 +125,7 @@ export async function run(args: string[]): Promise<BenchReport> {
       ['kernels', (r) => (r as Row).kernels],
       ['threads', (r) => (r as Row).threads],
       ['workers', (r) => (r as Row).workers],
+      ['threads/worker', (r) => (r as Row).nativeThreadsPerWorker],
       ['train img/s', (r) => (r as Row).trainImgPerSec],
       ['pytorch train', (r) => (r as Row).pytorch?.trainImgPerSec],
       ['train ratio', (r) => (r as Row).ratioVsPytorch?.train],
@@ -120,12 +135,12 @@ export async function run(args: string[]): Promise<BenchReport> {
     ],
     notes: [
       `training: batch 64, Adam, softmax cross-entropy; inference: batch 256 (one thread, not data-parallel); ${seconds} s per measurement`,
-      `workers > 1: data-parallel training (trainParallel) against PyTorch with the same number of threads`,
+      `workers > 1: data-parallel training (trainParallel); threads/worker > 1: one process, multi-threaded native kernels; both against PyTorch with the same total number of threads`,
       torch
         ? 'PyTorch (Debian python3-torch) measured right before and after ours (mean of both), torch.set_num_threads(threads) and OMP_NUM_THREADS=threads'
         : 'PyTorch (Debian python3-torch) not installed: no reference column',
       kernels === 'native'
-        ? `kernels: optilab's native addon (${native.version}) on the wasm backend, ${native.threads} thread per worker`
+        ? `kernels: optilab's native addon (${native.version}) on the wasm backend; threads = workers x threads/worker (OpenMP inside the native kernels)`
         : `kernels: ${kernels}${backend === 'wasm' ? ` (native addon: ${native.detail})` : ''}`,
     ],
     extra: { native },

@@ -6,7 +6,7 @@
  * max-pool gradient, bias gradients (a Sum over the leading axes, which wasm runs as transpose + reduce),
  * Identity (a copy on wasm, shared here) and Adam's ~12 element-wise kernels per variable (fused into one, see
  * src/train/adam.ts).
- * Every replacement falls back to the kernel it replaced outside the cases it handles.
+ * Every replacement falls back to the kernel it replaced outside the cases it handles, and for shapes oneDNN refuses.
  */
 import {
   backend_util,
@@ -61,6 +61,23 @@ const channelsLast = (format: unknown) => backend_util.convertConv2DDataFormat((
 /** Builds the replacement kernels for one addon; `previous(name)` is the kernel each one replaces. */
 function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Record<string, (args: Args) => TensorInfo> {
   const fallback = (name: string, args: Args) => previous(name)(args as never) as TensorInfo;
+  // Shapes oneDNN refused (no implementation, or only a GEMM-based one, see src/native/src/gemm.cc): these go
+  // to the wasm kernel from then on, without asking oneDNN again.
+  const refused = new Set<string>();
+  const orFallback = (name: string, args: Args, key: Int32Array, out: TensorInfo, run: () => void): TensorInfo => {
+    const id = `${name}:${key.join(',')}`;
+    if (!refused.has(id)) {
+      try {
+        run();
+        return out;
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'OPTILAB_DNNL') throw e;
+        refused.add(id);
+      }
+    }
+    args.backend.disposeData(out.dataId);
+    return fallback(name, args);
+  };
 
   const conv2d = (args: Args): TensorInfo => {
     const backend = args.backend as WasmBackend;
@@ -69,8 +86,8 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     if (!allFloat(x, filter) || !channelsLast(a.dataFormat) || x.shape.length !== 4) return fallback(Conv2D, args);
     const info = backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, a.strides, a.dilations, a.pad, a.dimRoundingMode, false, 'channelsLast');
     const out = backend.makeOutput(info.outShape, 'float32');
-    addon.conv2dForward(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(filter), backend.typedArrayFromHeap(out), geometry(info));
-    return out;
+    const g = geometry(info);
+    return orFallback(Conv2D, args, g, out, () => addon.conv2dForward(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(filter), backend.typedArrayFromHeap(out), g));
   };
 
   const backpropInput = (args: Args): TensorInfo => {
@@ -80,8 +97,8 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     if (!allFloat(dy, filter) || !channelsLast(a.dataFormat)) return fallback(Conv2DBackpropInput, args);
     const info = backend_util.computeConv2DInfo(a.inputShape as Shape4, filter.shape as Shape4, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
     const out = backend.makeOutput(info.inShape, 'float32');
-    addon.conv2dBackwardData(backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(filter), backend.typedArrayFromHeap(out), geometry(info));
-    return out;
+    const g = geometry(info);
+    return orFallback(Conv2DBackpropInput, args, g, out, () => addon.conv2dBackwardData(backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(filter), backend.typedArrayFromHeap(out), g));
   };
 
   const backpropFilter = (args: Args): TensorInfo => {
@@ -91,8 +108,8 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     if (!allFloat(x, dy) || !channelsLast(a.dataFormat)) return fallback(Conv2DBackpropFilter, args);
     const info = backend_util.computeConv2DInfo(x.shape as Shape4, a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
     const out = backend.makeOutput(a.filterShape, 'float32');
-    addon.conv2dBackwardFilter(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(out), geometry(info));
-    return out;
+    const g = geometry(info);
+    return orFallback(Conv2DBackpropFilter, args, g, out, () => addon.conv2dBackwardFilter(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(out), g));
   };
 
   const batchMatMul = (args: Args): TensorInfo => {
@@ -114,8 +131,8 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     if (k !== kb || !(sameOuter || batchA === 1 || batchB === 1)) return fallback(BatchMatMul, args);
     const outer = batchA >= batchB ? (outerA.length >= outerB.length ? outerA : outerB) : outerB;
     const out = backend.makeOutput([...outer, m, n], 'float32');
-    addon.matmul(backend.typedArrayFromHeap(a), backend.typedArrayFromHeap(b), backend.typedArrayFromHeap(out), Int32Array.from([batchA, batchB, m, n, k, +ta, +tb]));
-    return out;
+    const dims = Int32Array.from([batchA, batchB, m, n, k, +ta, +tb]);
+    return orFallback(BatchMatMul, args, dims, out, () => addon.matmul(backend.typedArrayFromHeap(a), backend.typedArrayFromHeap(b), backend.typedArrayFromHeap(out), dims));
   };
 
   const maxPoolGrad = (args: Args): TensorInfo => {

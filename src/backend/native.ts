@@ -13,6 +13,7 @@ export interface NativeAddon {
   conv2dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array): void;
   /** The oneDNN implementation for a geometry; kind 0 forward, 1 input gradient, 2 filter gradient. */
   convImplementation(kind: 0 | 1 | 2, geometry: Int32Array): string;
+  /** Batched product on oneDNN matmul; throws (code OPTILAB_DNNL) for shapes it will not run. */
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, geometry: Int32Array): void;
   sumLeading(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
@@ -66,6 +67,20 @@ export function loadNative(): NativeAddon | null {
     cached = { addon: null, detail: `failed to load ${file}: ${(e as Error).message.split('\n')[0]}` };
   }
   return cached.addon;
+}
+
+/**
+ * Sets the native kernels' thread count (OpenMP, per calling thread; default 1 or OPTILAB_NATIVE_THREADS).
+ * Returns false when the addon is not loaded.
+ *
+ * @example
+ * setNativeThreads(os.cpus().length);
+ */
+export function setNativeThreads(threads: number): boolean {
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive whole number, got ${threads}`);
+  const addon = loadNative();
+  addon?.setThreads(threads);
+  return addon !== null;
 }
 
 /**

@@ -1,5 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -167,4 +171,16 @@ test('Identity shares the buffer: each copy stays valid until the last one is di
   assert.deepEqual(Array.from(w.dataSync()), values.map((v) => Math.fround(v + 1)));
   tf.dispose([z, w]);
   assert.equal(tf.memory().numBytes, before);
+});
+
+test('native kernels survive signals arriving mid-kernel (profiler sampling)', opts, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optilab-prof-'));
+  try {
+    const script = path.join(__dirname, 'fixtures', 'native-under-signals.ts');
+    const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '100', '--import', 'tsx', script, '1500'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `exit ${r.status} signal ${r.signal}: ${r.stderr.slice(-500)}`);
+    assert.match(r.stdout, /rounds \d+/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

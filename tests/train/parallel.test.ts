@@ -38,6 +38,20 @@ test('two workers: reproducible for a fixed seed, and the same SGD as one worker
   assert.ok(acc > 0.7, `accuracy ${acc}`);
 });
 
+test('two workers on a conv net (native conv kernels in each worker): reproducible, and the same SGD as one worker', async () => {
+  const small = loadMnist({ split: 'train', limit: 256 });
+  const run = async (workers: number) => {
+    const m = lenet5({ seed: 4 });
+    await trainParallel(m, small, { epochs: 1, seed: 4, workers, batchSize: 32 });
+    return (await weightsOf(m)).flat();
+  };
+  const a = await run(2);
+  const b = await run(2);
+  assert.deepEqual(b, a, 'same seed and worker count give identical weights');
+  const one = await run(1);
+  assert.ok(maxAbsDiff(one, a) < 1e-3, `two workers drift from one by ${maxAbsDiff(one, a)}`);
+});
+
 test('bad options are rejected', async () => {
   await assert.rejects(trainParallel(mlp(), data, { epochs: 1, workers: 0 }), /workers must be a positive whole number, got 0/);
 });

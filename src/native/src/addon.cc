@@ -55,6 +55,12 @@ dnnl::stream& cpuStream() {
   return stream;
 }
 
+void requireSignalSafe(const std::string& implementation) {
+  if (implementation.find("gemm") != std::string::npos) {
+    throw std::runtime_error("oneDNN picked " + implementation + ", which is not signal-safe; using the wasm kernel instead");
+  }
+}
+
 static napi_value setThreads(napi_env env, napi_callback_info info) {
   try {
     Args a(env, info, 1);

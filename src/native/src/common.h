@@ -30,6 +30,9 @@ struct Args {
 dnnl::engine& cpuEngine();
 dnnl::stream& cpuStream();
 
+// Throws for GEMM-based oneDNN implementations (their JIT GEMM kernels are not signal-safe in this version).
+void requireSignalSafe(const std::string& implementation);
+
 napi_value conv2dForward(napi_env env, napi_callback_info info);
 napi_value conv2dBackwardData(napi_env env, napi_callback_info info);
 napi_value conv2dBackwardFilter(napi_env env, napi_callback_info info);

@@ -68,6 +68,7 @@ struct Entry {
 enum Kind { kForward = 0, kBackwardData = 1, kBackwardFilter = 2 };
 
 Entry& entryFor(Kind kind, const std::vector<int64_t>& key) {
+  cpuStream();  // engine and stream first, so they outlive the cache at thread exit
   thread_local std::map<std::pair<int, std::vector<int64_t>>, std::unique_ptr<Entry>> cache;
   auto& slot = cache[{kind, key}];
   if (slot) return *slot;
@@ -97,6 +98,7 @@ Entry& entryFor(Kind kind, const std::vector<int64_t>& key) {
     e->b = memory(g.dst(), cpuEngine(), DNNL_MEMORY_NONE);  // diff_dst
     e->weights = std::make_unique<Weights>(g.weightsUser(), pd.diff_weights_desc(), true);
   }
+  requireSignalSafe(e->impl);
   slot = std::move(e);
   return *slot;
 }
@@ -108,7 +110,7 @@ napi_value guarded(napi_env env, F f) {
   } catch (const dnnl::error& e) {
     napi_throw_error(env, "OPTILAB_DNNL", (std::string("oneDNN: ") + e.what()).c_str());
   } catch (const std::exception& e) {
-    napi_throw_error(env, nullptr, e.what());
+    napi_throw_error(env, "OPTILAB_DNNL", e.what());
   }
   return nullptr;
 }
