@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- compression [--finetune=3] [--prune-end=0.5] [--ft-limit=N] [--sweep-limit=20000] [--seeds=3]
- * [--kd-epochs=2] [--kd-limit=N] [--lottery-limit=20000] [--rewind-step=60] [--scope=global|layer] [--lr=1e-3]
+ * [--kd-epochs=2] [--kd-limits=20000,60000] [--lottery-limit=20000] [--rewind-step=60] [--scope=global|layer] [--lr=1e-3]
  * [--skip=lottery,...]`: the
  * pruning / distillation / low-rank / edge numbers of the chapter on the full MNIST test set, from the cached
  * LeNet-5 baseline (3 epochs, seed 1):
@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend } from '../src/backend';
+import { initBackend, kernelsInUse } from '../src/backend';
 import { loadMnist } from '../src/data/files';
 import { Dataset, subset } from '../src/data/dataset';
 import { lenet5 } from '../src/models/zoo';
@@ -71,7 +71,7 @@ export async function run(args: string[]): Promise<BenchReport> {
   const fullTrain = loadMnist({ split: 'train', limit: quick ? 5000 : undefined });
   // Fine-tuning / distillation sets: the first N training images (default: all).
   const trainSet = subset(fullTrain, Math.min(Number(arg(args, 'ft-limit', String(fullTrain.count))), fullTrain.count));
-  const kdSet = subset(fullTrain, Math.min(Number(arg(args, 'kd-limit', String(fullTrain.count))), fullTrain.count));
+  const kdLimits = arg(args, 'kd-limits', quick ? '2000' : '20000,60000').split(',').map(Number);
   const test = loadMnist({ split: 'test', limit: quick ? 2000 : undefined });
   const sweepSet = subset(trainSet, Math.min(sweepLimit, trainSet.count));
   const acc = async (m: tfl.LayersModel) => (await evaluate(m, test)).accuracy;
@@ -195,20 +195,25 @@ export async function run(args: string[]): Promise<BenchReport> {
   if (!skip.has('distill')) {
     const student = tinyCnn(0);
     log(`distillation: student ${student.countParams()} params vs teacher ${baseParams}`);
-    const kd: number[] = [];
-    const labels: number[] = [];
     const kdEpochs = Number(arg(args, 'kd-epochs', quick ? '1' : '2'));
-    for (let s = 1; s <= seeds; s++) {
-      const a = tinyCnn(s);
-      await distill(a, base, kdSet, { epochs: kdEpochs, seed: s, temperature: 4, alpha: 0.9, learningRate: 5e-3 });
-      kd.push(await acc(a));
-      const b = tinyCnn(s);
-      await train(b, kdSet, { epochs: kdEpochs, seed: s, learningRate: 5e-3 });
-      labels.push(await acc(b));
-      log(`seed ${s}: soft ${kd.at(-1)} labels ${labels.at(-1)}`);
+    // Soft targets help most when the student sees few examples: one comparison per training-set size.
+    for (const limit of kdLimits) {
+      const kdSet = subset(fullTrain, Math.min(limit, fullTrain.count));
+      const kd: number[] = [];
+      const labels: number[] = [];
+      for (let s = 1; s <= seeds; s++) {
+        const a = tinyCnn(s);
+        await distill(a, base, kdSet, { epochs: kdEpochs, seed: s, temperature: 4, alpha: 0.9, learningRate: 5e-3 });
+        kd.push(await acc(a));
+        const b = tinyCnn(s);
+        await train(b, kdSet, { epochs: kdEpochs, seed: s, learningRate: 5e-3 });
+        labels.push(await acc(b));
+        log(`${kdSet.count} images, seed ${s}: soft ${kd.at(-1)} labels ${labels.at(-1)}`);
+      }
+      const on = `${kdEpochs} ep on ${kdSet.count} images, ${seeds} seeds (mean)`;
+      row('distillation student', `soft targets T=4 alpha=0.9, ${on}`, mean(kd), { sd: sd(kd), params: student.countParams(), teacherParams: baseParams, images: kdSet.count, perSeed: kd, vsLabelsPP: pp(mean(kd), mean(labels)) });
+      row('distillation student', `labels only, ${on}`, mean(labels), { sd: sd(labels), params: student.countParams(), images: kdSet.count, perSeed: labels });
     }
-    row('distillation student', `soft targets T=4 alpha=0.9, ${kdEpochs} ep, ${seeds} seeds (mean)`, mean(kd), { sd: sd(kd), params: student.countParams(), teacherParams: baseParams, perSeed: kd });
-    row('distillation student', `labels only, ${kdEpochs} ep, ${seeds} seeds (mean)`, mean(labels), { sd: sd(labels), params: student.countParams(), perSeed: labels });
   }
 
   if (!skip.has('lottery')) {
@@ -265,9 +270,9 @@ export async function run(args: string[]): Promise<BenchReport> {
       ['bytes d/csr/bm', (r) => (r.denseBytes ? `${r.denseBytes}/${r.csrBytes}/${r.bitmaskBytes}` : null)],
     ],
     notes: [
-      `magnitude ranking: ${scope}; backend ${backend}; test set ${test.count} images; fine-tuning ${finetune} epoch(s) at lr ${ftLr} (cosine) on ${trainSet.count} images unless stated; distillation on ${kdSet.count} images`,
+      `magnitude ranking: ${scope}; backend ${backend} (training kernels: ${kernelsInUse().kernels}); test set ${test.count} images; fine-tuning ${finetune} epoch(s) at lr ${ftLr} (cosine) on ${trainSet.count} images unless stated; distillation on the first ${kdLimits.join(' / ')} training images`,
       'drop pp = baseline accuracy - accuracy, in percentage points',
     ],
-    extra: { backend, scope, finetune, pruneEnd, learningRate: ftLr, sweepLimit, seeds, args, fineTuneImages: trainSet.count, distillImages: kdSet.count },
+    extra: { backend, scope, finetune, pruneEnd, learningRate: ftLr, sweepLimit, seeds, args, fineTuneImages: trainSet.count, distillImages: kdLimits },
   };
 }
