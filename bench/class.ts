@@ -170,6 +170,7 @@ async function hubPart(args: string[]) {
   const stateDir = path.join(ROOT, '.cache', 'hub-bench');
   fs.rmSync(stateDir, { recursive: true, force: true });
   const availableBefore = memAvailableMiB();
+  const loadBefore = os.loadavg()[0];
   const hub = await startHub({ root: ROOT, stateDir, port: await freePort(), authenticator: 'test', testPassword: PASSWORD, admins: ['prof'] });
   const names = Array.from({ length: n }, (_, i) => `student${String(i + 1).padStart(2, '0')}`);
   const runs: StudentRun[] = [];
@@ -190,8 +191,9 @@ async function hubPart(args: string[]) {
     const memory = memoryPerStudent(procs, names);
     const shared = procs.filter((p) => !p.user).map((p) => ({ args: p.args.slice(0, 80), ...memoryOf(p.pid) }));
     const availableAfter = memAvailableMiB();
+    const loadAfter = os.loadavg()[0];
     const report = await hub.stop();
-    return { n, concurrency, runs, memory, shared, classSeconds, availableDropMiB: availableBefore - availableAfter, stop: { seconds: report.seconds, strays: report.strays.length } };
+    return { n, concurrency, runs, memory, shared, classSeconds, loadBefore, loadAfter, availableDropMiB: availableBefore - availableAfter, stop: { seconds: report.seconds, strays: report.strays.length } };
   } catch (e) {
     await hub.stop();
     throw e;
@@ -217,14 +219,14 @@ export async function run(args: string[]): Promise<BenchReport> {
   const studentsPerGiB = 1024 / mean(pss);
   const sharedMiB = h.shared.reduce((a, p) => a + p.pss, 0);
   const notes = [
-    `${h.n} students arriving ${h.concurrency} at a time on ${os.cpus().length} cores (${(os.totalmem() / 2 ** 30).toFixed(1)} GiB); the whole class was in and had run a cell after ${h.classSeconds.toFixed(1)} s`,
+    `${h.n} students arriving ${h.concurrency} at a time on ${os.cpus().length} cores (${(os.totalmem() / 2 ** 30).toFixed(1)} GiB); the whole class was in and had run a cell after ${h.classSeconds.toFixed(1)} s; load average before ${h.loadBefore.toFixed(1)}, after ${h.loadAfter.toFixed(1)} (other work shares the machine)`,
     `students per GiB: ${studentsPerGiB.toFixed(2)} (1024 / mean PSS ${mean(pss).toFixed(0)} MiB of server + kernel); by RSS, which counts shared libraries once per process: ${(1024 / mean(rss)).toFixed(2)}`,
     `hub + proxy (once for the class): ${sharedMiB.toFixed(0)} MiB PSS; MemAvailable dropped by ${h.availableDropMiB.toFixed(0)} MiB over the run (${(h.availableDropMiB / h.n).toFixed(0)} MiB per student, other work on the machine included)`,
     `stopping the hub took ${h.stop.seconds.toFixed(1)} s; ${h.stop.strays} stray processes were left (kernels orphaned)`,
     'memory is read with every server and kernel running, each kernel after the chapter setup cell (optilab imported, backend initialised); a kernel grows further with what a notebook loads (datasets, models, training)',
   ];
   const extra: Record<string, unknown> = {
-    hub: { students: h.n, concurrency: h.concurrency, classSeconds: h.classSeconds, studentsPerGiB, sharedMiB, availableDropMiB: h.availableDropMiB, stop: h.stop, perStudent: h.runs.map((r) => ({ ...r, ...h.memory.find((m) => m.name === r.name) })) },
+    hub: { students: h.n, concurrency: h.concurrency, classSeconds: h.classSeconds, loadAverage: { before: h.loadBefore, after: h.loadAfter }, studentsPerGiB, sharedMiB, availableDropMiB: h.availableDropMiB, stop: h.stop, perStudent: h.runs.map((r) => ({ ...r, ...h.memory.find((m) => m.name === r.name) })) },
   };
 
   // Grading throughput (1 vs 2 queue workers, queue overhead): the queue helper's part, when it is there.
