@@ -140,6 +140,8 @@ export function queueEngine(o: QueueEngineOptions): GradingEngine {
         let reused = 0;
         const batch: { sub: PendingSubmission; sha: string; id: string; data: GradeJobData }[] = [];
         const flush = async () => {
+          // jobs already on the queue (an earlier run of the same submissions): taken as they are, failed ones retried
+          const before = await Promise.all(batch.map((b) => queue.getJobState(b.id)));
           const jobs = await queue.addBulk(
             batch.map((b) => ({
               name: 'grade',
@@ -150,9 +152,8 @@ export function queueEngine(o: QueueEngineOptions): GradingEngine {
           for (let i = 0; i < jobs.length; i++) {
             const { sub, sha } = batch[i];
             const job = jobs[i];
-            const state = await job.getState();
-            if (state === 'failed') await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-            if (state === 'completed' || state === 'failed' || state === 'active') reused++;
+            if (before[i] === 'failed') await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+            if (before[i] !== 'unknown') reused++;
             queued++;
             waits.push(
               job.waitUntilFinished(events).then(
@@ -196,7 +197,7 @@ export function queueEngine(o: QueueEngineOptions): GradingEngine {
         }
         if (batch.length) await flush();
         if (!queued) return;
-        o.onNotice?.(`queued ${queued} submission(s) on ${where}${reused ? ` (${reused} already started or finished there)` : ''}`);
+        o.onNotice?.(`queued ${queued} submission(s) on ${where}${reused ? ` (${reused} already there from an earlier run)` : ''}`);
         const noWorkers = async () => {
           if ((await queue.getWorkersCount().catch(() => 1)) === 0) {
             o.onNotice?.(`no grade-worker is connected to ${where} yet: the submissions wait on the queue; start \`optilab grade-worker --queue ${o.url.replace(/\/\/[^@/]*@/, '//')}\` on each grading machine`);

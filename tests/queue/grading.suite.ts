@@ -60,10 +60,11 @@ function runCli(args: string[], timeout = 300_000) {
 }
 
 /** A grade-worker process with its output lines collected. */
-function startWorker(name: string, jobs = 1): { child: ChildProcess; lines: string[]; exited: Promise<number | null> } {
+function startWorker(name: string, jobs = 1): { child: ChildProcess; lines: string[]; times: number[]; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [...CLI, 'grade-worker', '--queue', redis.url, '--jobs', String(jobs)], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   workers.push(child);
   const lines: string[] = [];
+  const times: number[] = []; // when each line arrived
   let buf = '';
   const onData = (d: Buffer) => {
     buf += d.toString();
@@ -71,13 +72,14 @@ function startWorker(name: string, jobs = 1): { child: ChildProcess; lines: stri
     buf = parts.pop()!;
     for (const l of parts) {
       lines.push(l);
+      times.push(Date.now());
       if (process.env.OPTILAB_DEBUG) console.log(`[${name}] ${l}`);
     }
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, lines, exited };
+  return { child, lines, times, exited };
 }
 
 async function waitFor(what: string, cond: () => boolean, ms = 180_000): Promise<void> {
@@ -166,12 +168,18 @@ test('two workers, one SIGKILLed mid-run: every submission graded exactly once, 
   await waitFor('worker A to deliver one result and start another', () => graded(a) >= 1 && started(a) > graded(a));
   const inFlight = /^\S+ (\S+): grading \(job (\S+),/.exec(a.lines.filter((l) => /: grading \(job /.test(l)).at(-1)!)!;
   process.kill(-a.child.pid!, 'SIGKILL');
+  const killedAt = Date.now();
   await a.exited;
   const code = await coordExit;
   assert.equal(code, 0, out);
   assert.match(out, new RegExp(`graded ${N + 1}, already graded 0, grader errors 0, of ${N + 1} submissions`), out);
+  assert.match(out, new RegExp(`queued ${N} submission\\(s\\) on ${redis.url.replace(/\./g, '\\.')}\n`), 'a fresh queue: nothing taken from an earlier run');
   // the lost job went back on the queue within lockDuration + stalledInterval (and some grading time)
-  assert.ok(workerB.lines.some((l) => l.includes(`${inFlight[1]}: grading (job ${inFlight[2]}`)), `B took over ${inFlight[1]}:\n${workerB.lines.join('\n')}`);
+  const takeover = workerB.lines.findIndex((l) => l.includes(`${inFlight[1]}: grading (job ${inFlight[2]}`));
+  assert.ok(takeover >= 0, `B took over ${inFlight[1]}:\n${workerB.lines.join('\n')}`);
+  // lockDuration 5 s + stalledInterval 2 s (+ B finishing the submission it had): BullMQ's defaults take 30-60 s
+  const recovery = (workerB.times[takeover] - killedAt) / 1000;
+  assert.ok(recovery < 30, `the lost job waited ${recovery.toFixed(1)} s before another worker took it`);
 
   // exactly once: one progress line per student, one result each, one completed grading run per job
   const progress = out.split('\n').filter((l) => /^\[\s*\d+\/\d+\] /.test(l)).map((l) => /\] (\S+?):/.exec(l)![1]);
@@ -212,7 +220,7 @@ test('a rerun takes the finished results (from results/, or from the queue when 
   const fresh = path.join(work, 'out-fresh');
   const r = runCli(['grade', subs, '--assignment', source, '--out', fresh, '--queue', redis.url]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /already started or finished there/);
+  assert.match(r.stdout, new RegExp(`queued ${N} submission\\(s\\) on redis://127\\.0\\.0\\.1:\\d+ \\(${N} already there from an earlier run\\)`));
   assert.deepEqual(await runs(), before, 'no job was graded again');
   assert.deepEqual(await gradebookView(fresh), await gradebookView(localOut));
 });
@@ -235,10 +243,22 @@ test('a worker whose Redis connections drop reconnects; a submission the grader 
   assert.deepEqual(solo.map(([, n]) => n), [3]);
 });
 
-test('graceful stop; unreachable Redis names the URL and the fix', async () => {
+test('graceful stop; grading waits (and says so) until a worker connects; unreachable Redis names the URL and the fix', async () => {
   workerB.child.kill('SIGTERM');
   assert.equal(await workerB.exited, 0, workerB.lines.join('\n'));
   assert.ok(workerB.lines.some((l) => l.includes('grade-worker stopped')));
+  const out = path.join(work, 'out-late');
+  const coord = spawn(process.execPath, [...CLI, 'grade', one, '--assignment', source, '--out', out, '--queue', redis.url], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  coord.stdout!.on('data', (d) => (text += d));
+  coord.stderr!.on('data', (d) => (text += d));
+  const exited = new Promise<number | null>((r) => coord.on('exit', (code) => r(code)));
+  await waitFor('the no-worker notice', () => /no grade-worker is connected to redis:\/\/127\.0\.0\.1:\d+ yet: .*start `optilab grade-worker --queue redis:\/\/127\.0\.0\.1:\d+`/.test(text), 60_000);
+  const late = startWorker('C');
+  assert.equal(await exited, 0, text);
+  assert.match(text, /\[\s*1\/1\] solo: 5\/5 /);
+  late.child.kill('SIGTERM');
+  assert.equal(await late.exited, 0);
   const port = await freePort();
   const g = runCli(['grade', one, '--assignment', source, '--out', path.join(work, 'out-x'), '--queue', `redis://127.0.0.1:${port}`]);
   assert.equal(g.status, 1);
