@@ -9,19 +9,19 @@ and the logs stay in that folder, never in the home directory.
 Per student (see CourseSpawner):
 - a workspace: <users-dir>/<name> with the test authenticator (the servers run as the hub's own user, root,
   with allow_root), or ~<name>/optilab of the system user with PAM (the server runs as that user);
-- on every spawn the course files that are missing are copied in (chapter notebooks, released labs in labs/):
-  a student's edits are never overwritten, a deleted notebook comes back fresh;
+- on every spawn the course files that are missing are copied in (chapter notebooks, released labs in labs/) by
+  fill_workspace.py, run as the student: a student's edits are never overwritten, a deleted notebook comes back;
 - `jupyterhub-singleuser` (jupyter_server) with the course lab registered as a server extension (through the
   jupyter_server_config.d/ file optilab hub writes), the tslab kernel only, and the assignment exchange.
 Every process of a student's server carries OPTILAB_HUB_ID in its environment, so `optilab hub` can make sure
 nothing (no kernel) outlives the hub.
 """
+import asyncio
 import json
 import os
 import pwd
-import shutil
 
-from jupyterhub.spawner import LocalProcessSpawner
+from jupyterhub.spawner import LocalProcessSpawner, set_user_setuid
 
 SETTINGS_FILE = os.environ.get("OPTILAB_HUB_SETTINGS")
 if not SETTINGS_FILE:
@@ -36,29 +36,17 @@ RELEASED = os.path.join(EXCHANGE, "released")
 SUBMITTED = os.path.join(EXCHANGE, "submitted")
 
 
-def _chown(path, uid, gid):
-    if uid is not None and os.geteuid() == 0:
-        os.lchown(path, uid, gid)
+HERE = os.path.dirname(os.path.abspath(__file__))
+FILL = os.path.join(HERE, "fill_workspace.py")
 
 
 def _mkdir(path, uid=None, gid=None, mode=0o755):
+    """Creates a folder of the exchange (root-owned parents, so students cannot swap them for symlinks)."""
     if not os.path.isdir(path):
         os.makedirs(path, exist_ok=True)
-        os.chmod(path, mode)
-        _chown(path, uid, gid)
-
-
-def _copy_missing(src, dest, uid, gid):
-    """Copies src to dest unless dest exists (a student's edits are never overwritten). True if copied."""
-    if os.path.lexists(dest):
-        return False
-    _mkdir(os.path.dirname(dest), uid, gid)
-    tmp = f"{dest}.optilab-tmp"
-    shutil.copyfile(src, tmp)
-    os.chmod(tmp, 0o644)
-    _chown(tmp, uid, gid)
-    os.replace(tmp, dest)
-    return True
+        if uid is not None and os.geteuid() == 0:
+            os.chown(path, uid, gid)
+    os.chmod(path, mode)
 
 
 def released_assignments():
@@ -68,30 +56,31 @@ def released_assignments():
     return sorted(f[: -len(".ipynb")] for f in os.listdir(RELEASED) if f.endswith(".ipynb") and not f.startswith("."))
 
 
-def prepare_workspace(name, workspace, uid, gid, log):
-    """Creates the student's workspace and copies in the course files it lacks; records it for `optilab hub release`."""
-    _mkdir(workspace, uid, gid, 0o700 if not TEST_AUTH else 0o755)
-    copied = []
-    for item in S["course"]:
-        if _copy_missing(item["src"], os.path.join(workspace, item["dest"]), uid, gid):
-            copied.append(item["dest"])
+async def prepare_workspace(name, workspace, uid, gid, log):
+    """Copies the course files the student's workspace lacks (as the student), gives them a private submission
+    folder for every released lab, and records the workspace for `optilab hub release`."""
+    files = [dict(item) for item in S["course"]]
     for a in released_assignments():
-        dest = os.path.join(S["labsFolder"], f"{a}.ipynb")
-        if _copy_missing(os.path.join(RELEASED, f"{a}.ipynb"), os.path.join(workspace, dest), uid, gid):
-            copied.append(dest)
-        # The student's own submission folder (only they, and the instructor, can read it).
+        files.append({"src": os.path.join(RELEASED, f"{a}.ipynb"), "dest": os.path.join(S["labsFolder"], f"{a}.ipynb")})
         _mkdir(os.path.join(SUBMITTED, a), None, None, 0o711)
         _mkdir(os.path.join(SUBMITTED, a, name), uid, gid, 0o700)
-    # tslab type-checks cells against @types/node and optilab: make them resolve from the workspace
-    # (a symlink to the checkout's node_modules, hidden from the file browser by the server's hide_globs).
-    link = os.path.join(workspace, "node_modules")
-    if not os.path.lexists(link):
-        os.symlink(os.path.join(S["root"], "node_modules"), link)
-        _chown(link, uid, gid)
-    private = os.path.join(workspace, ".optilab")
-    _mkdir(private, uid, gid, 0o700)
-    for sub in ("lab", "runtime", "data"):
-        _mkdir(os.path.join(private, sub), uid, gid, 0o700)
+    request = {
+        "workspace": workspace,
+        "private": uid is not None,
+        "files": files,
+        "nodeModules": os.path.join(S["root"], "node_modules"),
+        "dirs": [".optilab", ".optilab/lab", ".optilab/runtime", ".optilab/data"],
+    }
+    proc = await asyncio.create_subprocess_exec(
+        "/usr/bin/python3", FILL,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        preexec_fn=set_user_setuid(name) if uid is not None else None,
+        cwd="/",
+    )
+    out, err = await proc.communicate(json.dumps(request).encode())
+    if proc.returncode != 0:
+        raise RuntimeError(f"optilab: could not prepare {name}'s workspace {workspace}: {err.decode(errors='replace').strip()[-800:]}")
+    copied = json.loads(out)["copied"]
     record = {"name": name, "workspace": workspace, "uid": uid, "gid": gid}
     _mkdir(os.path.join(STATE, "workspaces"), None, None, 0o700)
     tmp = os.path.join(STATE, "workspaces", f".{name}.json.tmp")
@@ -149,7 +138,7 @@ class CourseSpawner(LocalProcessSpawner):
 
     async def start(self):
         workspace, uid, gid = self._account()
-        prepare_workspace(self.user.name, workspace, uid, gid, self.log)
+        await prepare_workspace(self.user.name, workspace, uid, gid, self.log)
         self.notebook_dir = workspace
         return await super().start()
 

@@ -4,11 +4,13 @@
  * does not have it yet, and every student gets their own (private) submission folder for it. Students who log
  * in for the first time later get it then (jupyterhub_config.py copies the released labs in at each spawn).
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseNotebook, release } from '../grader/format';
+import { fillWorkspacePath } from './config-path';
 import { writeAtomic } from '../grader/context';
-import { workspaces } from './exchange';
+import { workspaces, type WorkspaceRecord } from './exchange';
 import { ASSIGNMENT_PATTERN, type HubLayout } from './layout';
 
 /** What `releaseToClass` did. */
@@ -20,6 +22,18 @@ export interface ReleaseReport {
   copiedTo: string[];
   /** Students who already had a file of that name (left as it is: it may hold their work). */
   kept: string[];
+}
+
+/**
+ * Copies `files` the workspace lacks into it with fill_workspace.py, run as the workspace's owner (so a symlink a
+ * student put in their workspace gives the copy no more rights than the student's own).
+ */
+function fillWorkspace(w: WorkspaceRecord, files: { src: string; dest: string }[]): { copied: string[]; kept: string[] } {
+  const request = { workspace: w.workspace, private: w.uid !== null, files, nodeModules: null, dirs: [] };
+  const asOwner = w.uid !== null && w.gid !== null && process.getuid?.() === 0 ? { uid: w.uid, gid: w.gid } : {};
+  const r = spawnSync('/usr/bin/python3', [fillWorkspacePath()], { input: JSON.stringify(request), encoding: 'utf8', cwd: '/', timeout: 60_000, ...asOwner });
+  if (r.status !== 0) throw new Error(`could not copy into ${w.name}'s workspace ${w.workspace}: ${(r.stderr || r.error?.message || '').trim().slice(-600)}`);
+  return JSON.parse(r.stdout) as { copied: string[]; kept: string[] };
 }
 
 function ensureDir(dir: string, mode: number, uid: number | null = null, gid: number | null = null): void {
@@ -58,18 +72,9 @@ export function releaseToClass(source: string, layout: HubLayout, labsFolder = '
   const kept: string[] = [];
   for (const w of workspaces(layout)) {
     ensureDir(path.join(submittedDir, w.name), 0o700, w.uid, w.gid);
-    const dest = path.join(w.workspace, labsFolder, `${assignment}.ipynb`);
-    if (fs.existsSync(dest)) {
-      kept.push(w.name);
-      continue;
-    }
     if (!fs.existsSync(w.workspace)) continue; // removed since: gets it at the next login
-    ensureDir(path.dirname(dest), 0o755, w.uid, w.gid);
-    const tmp = `${dest}.optilab-tmp`;
-    fs.writeFileSync(tmp, text, { mode: 0o644 });
-    if (w.uid !== null && w.gid !== null && process.getuid?.() === 0) fs.chownSync(tmp, w.uid, w.gid);
-    fs.renameSync(tmp, dest);
-    copiedTo.push(w.name);
+    const r = fillWorkspace(w, [{ src: released, dest: path.join(labsFolder, `${assignment}.ipynb`) }]);
+    (r.copied.length ? copiedTo : kept).push(w.name);
   }
   return { assignment, released, copiedTo, kept };
 }
