@@ -13,6 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { analyzeSource, cellSource, MARKERS, Notebook, parseNotebook, release, toSourceLines } from '../src/grader/format';
 import { gradeSubmissions } from '../src/grader/grade';
+import { defaultGradingJobs } from '../src/grader/jobs';
 import { planSubmission } from '../src/grader/plan';
 import { SubmissionResult } from '../src/grader/result';
 import { jupyterEnv } from '../src/cli/paths';
@@ -62,7 +63,7 @@ export async function run(args: string[]): Promise<BenchReport> {
   const n = Number(flag(args, 'n', '100'));
   const baselineN = Math.min(n, Number(flag(args, 'baseline-n', String(n))));
   const lab = flag(args, 'lab', 'quantization-lab');
-  const jobs = Number(flag(args, 'jobs', String(os.cpus().length)));
+  const jobs = Number(flag(args, 'jobs', String(defaultGradingJobs())));
   const sourceFile = path.join(ROOT, 'notebooks', 'labs', `${lab}.ipynb`);
   const source = parseNotebook(fs.readFileSync(sourceFile, 'utf8'), lab);
   // Inside the checkout (.cache is ignored by git) so tslab under nbconvert resolves @types/node and optilab.

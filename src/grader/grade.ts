@@ -13,6 +13,7 @@
  * Redis queue (`queue`, see ./queue.ts). Either way every result goes through the same commit path
  * ({@link GradeOutput.commit}), so the outputs are the same.
  */
+import { defaultGradingJobs } from './jobs';
 import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -408,7 +409,7 @@ export async function gradeSubmissions(opts: GradeOptions): Promise<GradeSummary
         },
       };
       const engine: GradingEngine = local
-        ? localEngine(local.opts, opts.concurrency ?? os.cpus().length, assignment, limits)
+        ? localEngine(local.opts, opts.concurrency ?? defaultGradingJobs(opts.sandboxLimits?.memoryMiB), assignment, limits)
         : (await import('./queue')).queueEngine({ url: opts.queue!, sourceText, sourceName: path.basename(opts.source), assignment, limits, sandboxLimits: opts.sandboxLimits, onNotice: opts.onNotice });
       await engine.grade(todo, sink);
       output.finish();

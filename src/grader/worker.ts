@@ -9,6 +9,7 @@
  * another worker's stalled-job check puts its jobs back on the queue. Every start of a grading run is
  * counted in the {@link RUNS_KEY} hash, so re-runs after a lost worker are visible.
  */
+import { defaultGradingJobs } from './jobs';
 import { ChildProcess, fork } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
@@ -137,7 +138,7 @@ export interface RunningWorker {
  */
 export async function startGradeWorker(o: GradeWorkerOptions): Promise<RunningWorker> {
   const log = o.log ?? (() => undefined);
-  const jobs = Math.max(1, o.jobs ?? os.cpus().length);
+  const jobs = Math.max(1, o.jobs ?? defaultGradingJobs());
   const { version } = await checkRedis(o.queue);
   const target = parseRedisUrl(o.queue);
   const where = describeTarget(target);
