@@ -12,7 +12,12 @@ import { ROOT } from './helpers';
 const NODE_ONLY_PACKAGES = ['@tensorflow/tfjs-node', 'onnxruntime-node', 'tslab', 'zeromq', 'better-sqlite3', 'bullmq'];
 
 function importsOf(file: string): string[] {
-  const text = fs.readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const text = fs
+    .readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '')
+    // `import type` / `export type` are erased by the compiler: they load nothing at run time.
+    .replace(/(?:import|export)\s+type\s[^;]*?from\s*['"][^'"]+['"]/g, '');
   const specs = new Set<string>();
   for (const m of text.matchAll(/(?:import|export)\s[^'";]*?from\s*['"]([^'"]+)['"]|import\s*['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
     specs.add(m[1] ?? m[2] ?? m[3] ?? m[4]);
