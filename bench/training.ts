@@ -27,6 +27,19 @@ interface PytorchResult {
   inferImgPerSec: number;
 }
 
+/**
+ * Which library provides libblas.so.3 (PyTorch's dense layers run on it: Debian's reference BLAS is several
+ * times slower than OpenBLAS, which scripts/setup.d/70-bench.apt installs so the baseline is a fair one).
+ */
+function systemBlas(): string {
+  try {
+    const lib = fs.realpathSync('/usr/lib/x86_64-linux-gnu/libblas.so.3');
+    return lib.includes('openblas') ? `(OpenBLAS: ${lib})` : `(${lib}: the reference BLAS, slow: install libopenblas0-pthread)`;
+  } catch {
+    return '(libblas.so.3 not found)';
+  }
+}
+
 function pytorchAvailable(): boolean {
   return fs.existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 }
@@ -137,7 +150,7 @@ export async function run(args: string[]): Promise<BenchReport> {
       `training: batch 64, Adam, softmax cross-entropy; inference: batch 256 (one thread, not data-parallel); ${seconds} s per measurement`,
       `workers > 1: data-parallel training (trainParallel); threads/worker > 1: one process, multi-threaded native kernels; both against PyTorch with the same total number of threads`,
       torch
-        ? 'PyTorch (Debian python3-torch) measured right before and after ours (mean of both), torch.set_num_threads(threads) and OMP_NUM_THREADS=threads'
+        ? `PyTorch (Debian python3-torch) measured right before and after ours (mean of both), torch.set_num_threads(threads) and OMP_NUM_THREADS=threads; its dense layers use the system BLAS ${systemBlas()}`
         : 'PyTorch (Debian python3-torch) not installed: no reference column',
       kernels === 'native'
         ? `kernels: optilab's native addon (${native.version}) on the wasm backend; threads = workers x threads/worker (OpenMP inside the native kernels)`
