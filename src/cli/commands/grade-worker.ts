@@ -12,7 +12,7 @@ workers). Start one on every grading machine; each needs an optilab checkout aft
 (tslab, bubblewrap) and a route to Redis. Every submission is graded exactly as local grading does: its own
 fresh tslab kernel in a bubblewrap sandbox, with the limits the job carries.
   --queue   the Redis server of the queue (redis://[:password@]host[:port][/db])
-  --jobs    submissions graded at once (kernels kept warm); default: 2 per core as far as free memory
+  --jobs    submissions graded at once (kernels kept warm); default: one per core as far as free memory
             allows (${defaultGradingJobs()} here)
 A worker that dies (killed, machine lost) stops renewing its jobs' locks (every ${WORKER_SETTINGS.lockDuration / 2000} s); another
 worker puts them back on the queue within about ${(WORKER_SETTINGS.lockDuration + WORKER_SETTINGS.stalledInterval) / 1000} s. A submission the grader fails on is

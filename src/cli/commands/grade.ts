@@ -22,7 +22,7 @@ hidden tests and locked cells taken from the source. Writes to <dir>:
   gradebook.sqlite                     SQLite gradebook (tables submissions, tests, checks)
   grades.csv                           one row per student for an LMS
 Run it again after an interruption: finished students are skipped (nothing is graded or counted twice).
-Defaults: --jobs = 2 per core as far as free memory allows (${defaultGradingJobs()} here), --cell-timeout ${DEFAULT_LIMITS.cellTimeoutMs / 1000}, --notebook-timeout ${DEFAULT_LIMITS.notebookTimeoutMs / 1000}, --memory 1536.
+Defaults: --jobs = one per core as far as free memory allows (${defaultGradingJobs()} here), --cell-timeout ${DEFAULT_LIMITS.cellTimeoutMs / 1000}, --notebook-timeout ${DEFAULT_LIMITS.notebookTimeoutMs / 1000}, --memory 1536.
 
 On several machines: --queue redis://host:port puts one job per submission on that Redis server (the source
 and the submission travel with the job) and waits while \`optilab grade-worker --queue redis://host:port\`
