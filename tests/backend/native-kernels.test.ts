@@ -12,8 +12,7 @@ import { registerFastWasmKernels } from '../../src/backend/wasm-fast-kernels';
 import { loadNative, nativeStatus } from '../../src/backend/native';
 import { registerNativeKernels } from '../../src/backend/native-kernels';
 import { adam } from '../../src/train/adam';
-import { mulberry32 } from '../../src/util/random';
-import { maxAbsDiff } from '../helpers';
+import { maxAbsDiff, onCpuAndWasm as onBoth, seededTensor as rand } from '../helpers';
 
 // scripts/setup.sh builds the addon; without it these tests fail (OPTILAB_NATIVE=0 skips them on purpose).
 const off = process.env.OPTILAB_NATIVE === '0';
@@ -28,23 +27,6 @@ test('the native addon is built and loads', opts, () => {
   assert.match(addon.version(), /^oneDNN \d+\.\d+/);
   assert.equal(addon.getThreads(), 1);
 });
-
-function rand(shape: number[], seed: number, round = false): tf.Tensor {
-  const r = mulberry32(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => (round ? Math.round(r() * 4) : r() * 2 - 1)), shape);
-}
-
-async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<[Float32Array[], Float32Array[]]> {
-  const results: Float32Array[][] = [];
-  for (const backend of ['cpu', 'wasm']) {
-    await tf.setBackend(backend);
-    const out = f();
-    const list = Array.isArray(out) ? out : [out];
-    results.push(await Promise.all(list.map(async (t) => (await t.data()) as Float32Array)));
-  }
-  return [results[0], results[1]];
-}
 
 function close(cpu: Float32Array[], wasm: Float32Array[], tol: number, what: string) {
   cpu.forEach((c, i) => {

@@ -5,30 +5,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradients } from '../../src/backend/wasm-conv-grad';
 import { registerFastWasmKernels } from '../../src/backend/wasm-fast-kernels';
-import { mulberry32 } from '../../src/util/random';
-import { maxAbsDiff } from '../helpers';
+import { maxAbsDiff, onCpuAndWasm as onBoth, seededTensor as rand } from '../helpers';
 
 registerWasmGradients();
 registerFastWasmKernels();
 registerFastWasmKernels(); // idempotent
-
-function rand(shape: number[], seed: number, round = false): tf.Tensor {
-  const r = mulberry32(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  // Rounded values create ties, which exercise the max-pool tie rule.
-  return tf.tensor(Float32Array.from({ length: n }, () => (round ? Math.round(r() * 4) : r() * 2 - 1)), shape);
-}
-
-async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<[Float32Array[], Float32Array[]]> {
-  const results: Float32Array[][] = [];
-  for (const backend of ['cpu', 'wasm']) {
-    await tf.setBackend(backend);
-    const out = f();
-    const list = Array.isArray(out) ? out : [out];
-    results.push(await Promise.all(list.map(async (t) => (await t.data()) as Float32Array)));
-  }
-  return [results[0], results[1]];
-}
 
 function close(cpu: Float32Array[], wasm: Float32Array[], tol: number, what: string) {
   cpu.forEach((c, i) => assert.ok(maxAbsDiff(c, wasm[i]) <= tol, `${what} [${i}] differs by ${maxAbsDiff(c, wasm[i])}`));

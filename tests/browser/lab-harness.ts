@@ -3,8 +3,8 @@
  * Debian's chromium through playwright-core (installed in labextension/), and stops the lab with SIGTERM.
  */
 import { spawn, execFileSync, type ChildProcess } from 'child_process';
+import { freePort } from '../../src/hub/ports';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as path from 'path';
 import { createRequire } from 'module';
 import { ROOT } from '../helpers';
@@ -25,16 +25,8 @@ export const CHROMIUM_ARGS = [
 /** Console errors jupyter_server 1.x causes in a JupyterLab 4 front end (endpoints it does not have). */
 const HARMLESS = [/\/api\/me\b/, /\/api\/events\/subscribe/];
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+
+export { freePort };
 
 export interface Lab {
   url: string;
@@ -78,16 +70,21 @@ export function processesMentioning(text: string): string[] {
   return out.split('\n').filter((l) => l.includes(text) && !l.startsWith('ps '));
 }
 
-/** Sends SIGTERM to `optilab lab` and resolves with its exit code and the seconds it took. */
-export async function stopLab(lab: Lab): Promise<{ code: number | null; seconds: number }> {
+/** SIGTERM to `child`, SIGKILL after `killAfterMs`; resolves with its exit code and the seconds it took. */
+export async function stopProcess(child: ChildProcess, killAfterMs: number): Promise<{ code: number | null; seconds: number }> {
   const t0 = performance.now();
-  if (lab.child.exitCode !== null) return { code: lab.child.exitCode, seconds: 0 };
-  const exited = new Promise<number | null>((resolve) => lab.child.on('exit', (c) => resolve(c)));
-  lab.child.kill('SIGTERM');
-  const timer = setTimeout(() => lab.child.kill('SIGKILL'), 30000);
+  if (child.exitCode !== null) return { code: child.exitCode, seconds: 0 };
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   const code = await exited;
   clearTimeout(timer);
   return { code, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Sends SIGTERM to `optilab lab` and resolves with its exit code and the seconds it took. */
+export function stopLab(lab: Lab): Promise<{ code: number | null; seconds: number }> {
+  return stopProcess(lab.child, 30000);
 }
 
 export interface Browser {

@@ -3,8 +3,8 @@
  * free 127.0.0.1 port and drives Debian's chromium through playwright-core (installed in site/).
  */
 import { spawn, type ChildProcess } from 'child_process';
+import { freePort } from '../../src/hub/ports';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as path from 'path';
 import { createRequire } from 'module';
 import { ROOT } from '../helpers';
@@ -29,16 +29,6 @@ export function requireBuild(): void {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 export interface Served {
   base: string;

@@ -9,7 +9,7 @@ import { release } from '../../src/grader/format';
 import { Gradebook } from '../../src/grader/gradebook';
 import { SubmissionResult } from '../../src/grader/result';
 import { ROOT } from '../helpers';
-import { MINI, notebook } from './notebooks';
+import { MINI, notebook, readResults as results } from './notebooks';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'og-grade-'));
 const source = path.join(work, 'mini.ipynb');
@@ -40,14 +40,6 @@ function runCli(args: string[]) {
   return spawnSync(process.execPath, [...CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
 }
 
-function results(out: string): Map<string, SubmissionResult> {
-  const m = new Map<string, SubmissionResult>();
-  for (const f of fs.readdirSync(path.join(out, 'results'))) {
-    const r = JSON.parse(fs.readFileSync(path.join(out, 'results', f), 'utf8')) as SubmissionResult;
-    m.set(r.student, r);
-  }
-  return m;
-}
 
 test('killed mid-run and restarted: every student graded once, nothing lost or counted twice', async () => {
   const out = path.join(work, 'out-resume');

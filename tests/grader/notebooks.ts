@@ -1,4 +1,7 @@
 /** Builds small nbformat-4 tslab notebooks for grader tests. */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { SubmissionResult } from '../../src/grader/result';
 export interface CellSpec {
   type?: 'code' | 'markdown';
   source: string;
@@ -57,3 +60,13 @@ export const MINI: CellSpec[] = [
     nbgrader: { grade_id: 'test_mean', grade: true, locked: true, points: 3 },
   },
 ];
+
+/** The results/<student>.json records of a grading output folder, by student. */
+export function readResults(out: string): Map<string, SubmissionResult> {
+  const m = new Map<string, SubmissionResult>();
+  for (const f of fs.readdirSync(path.join(out, 'results'))) {
+    const r = JSON.parse(fs.readFileSync(path.join(out, 'results', f), 'utf8')) as SubmissionResult;
+    m.set(r.student, r);
+  }
+  return m;
+}

@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as path from 'path';
 import { createRequire } from 'module';
 import { ROOT } from '../helpers';
-import { CHROMIUM_ARGS, freePort } from '../browser/lab-harness';
+import { CHROMIUM_ARGS, freePort, stopProcess } from '../browser/lab-harness';
 
 const labRequire = createRequire(path.join(ROOT, 'labextension', 'package.json'));
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -53,15 +53,8 @@ export async function startHub(stateDir: string, extra: string[] = []): Promise<
 }
 
 /** SIGTERM to `optilab hub`; resolves with its exit code and the seconds it took to stop. */
-export async function stopHub(hub: Hub): Promise<{ code: number | null; seconds: number }> {
-  const t0 = performance.now();
-  if (hub.child.exitCode !== null) return { code: hub.child.exitCode, seconds: 0 };
-  const exited = new Promise<number | null>((resolve) => hub.child.on('exit', (c) => resolve(c)));
-  hub.child.kill('SIGTERM');
-  const timer = setTimeout(() => hub.child.kill('SIGKILL'), 120_000);
-  const code = await exited;
-  clearTimeout(timer);
-  return { code, seconds: (performance.now() - t0) / 1000 };
+export function stopHub(hub: Hub): Promise<{ code: number | null; seconds: number }> {
+  return stopProcess(hub.child, 120_000);
 }
 
 /** One student in the browser: their own context (cookies), one page. */

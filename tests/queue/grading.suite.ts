@@ -12,7 +12,7 @@ import { RUNS_KEY } from '../../src/grader/queue';
 import { parseRedisUrl, RespConnection } from '../../src/grader/redis';
 import { SubmissionResult } from '../../src/grader/result';
 import { ROOT } from '../helpers';
-import { MINI, notebook } from '../grader/notebooks';
+import { MINI, notebook, readResults as results } from '../grader/notebooks';
 import { freePort, RedisServer, startRedis } from './redis-server';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'og-queue-'));
@@ -90,14 +90,6 @@ async function waitFor(what: string, cond: () => boolean, ms = 180_000): Promise
   }
 }
 
-function results(out: string): Map<string, SubmissionResult> {
-  const m = new Map<string, SubmissionResult>();
-  for (const f of fs.readdirSync(path.join(out, 'results'))) {
-    const r = JSON.parse(fs.readFileSync(path.join(out, 'results', f), 'utf8')) as SubmissionResult;
-    m.set(r.student, r);
-  }
-  return m;
-}
 
 /** Everything graded about a student, without times (gradedAt, seconds). */
 function gradedView(r: SubmissionResult) {

@@ -1,22 +1,12 @@
 /** A throwaway redis-server for tests and benchmarks: own port on 127.0.0.1, own temp data folder, no persistence. */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { RespConnection, parseRedisUrl } from '../../src/grader/redis';
+import { freePort } from '../../src/hub/ports';
 
-/** A free TCP port on 127.0.0.1 (asks the kernel for one). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface RedisServer {
   url: string;
