@@ -57,8 +57,9 @@ const DELIM = '<IDS|MSG>';
  */
 export class Kernel {
   readonly session = randomUUID();
-  private shell = new zmq.Dealer();
-  private iopub = new zmq.Subscriber();
+  // linger 0: requests queued for a kernel that died (or never started) are dropped, not kept until exit.
+  private shell = new zmq.Dealer({ linger: 0 });
+  private iopub = new zmq.Subscriber({ linger: 0 });
   private waiters = new Map<string, (m: JupyterMessage) => void>();
   private iopubHandlers = new Map<string, (m: JupyterMessage) => void>();
   private exitListeners: (() => void)[] = [];

@@ -9,7 +9,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Socket } from 'net';
 import { ExecuteResult, Kernel, startKernel } from './kernel';
-import { sandboxedKernelLaunch, SandboxLimits } from './sandbox';
+import { kernelV8Flags, sandboxedKernelLaunch, SandboxLimits } from './sandbox';
+import { KernelImage, kernelImageOrNull, rejectKernelImage } from './kernel-image';
 import { HARNESS_PATH as HARNESS } from './harness-path';
 
 /** The names a wrapped test cell receives from the harness (must match SAFE_NAMES in harness.js). */
@@ -123,6 +124,10 @@ export interface KernelOptions {
   /** false runs kernels without bubblewrap (only for machines without it; never for untrusted work). */
   sandbox?: boolean;
   startTimeoutMs?: number;
+  /** false starts kernels without the kernel image (./kernel-image.ts). Default true. */
+  image?: boolean;
+  /** Folder for kernel images. Default <repo>/.cache/kernel-image. */
+  imageDir?: string;
 }
 
 let kernelCounter = 0;
@@ -134,10 +139,22 @@ let kernelCounter = 0;
  * const gk = await startGradingKernel({ repo: repoRoot(), workDir: '/tmp/og-1' });
  */
 export async function startGradingKernel(opts: KernelOptions): Promise<GradingKernel> {
+  const image = opts.image === false ? null : await kernelImageOrNull({ repo: opts.repo, v8Flags: kernelV8Flags(opts.limits), cacheDir: opts.imageDir });
+  try {
+    return await startKernelWithHarness(opts, image);
+  } catch (e) {
+    if (!image) throw e;
+    // A kernel image that does not start (a damaged file, a changed Node) is dropped for this process.
+    rejectKernelImage(image, e as Error);
+    return startKernelWithHarness(opts, null);
+  }
+}
+
+async function startKernelWithHarness(opts: KernelOptions, image: KernelImage | null): Promise<GradingKernel> {
   const id = `${process.pid.toString(36)}${(kernelCounter++).toString(36)}${randomBytes(2).toString('hex')}`;
   const scratch = path.join(opts.workDir, `s${id}`);
   const sock = path.join(opts.workDir, `k${id}`);
-  const launch = sandboxedKernelLaunch({ repo: opts.repo, scratch, socketDir: sock, limits: opts.limits, sandbox: opts.sandbox });
+  const launch = sandboxedKernelLaunch({ repo: opts.repo, scratch, socketDir: sock, limits: opts.limits, sandbox: opts.sandbox, image });
   const key = randomBytes(32);
   let kernel: Kernel;
   try {

@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { KernelLaunch } from './kernel';
+import { KernelImage } from './kernel-image';
 
 export interface SandboxLimits {
   /** Memory (data segment: heap + array buffers + wasm memory) in MiB. Default 1536. */
@@ -44,7 +45,7 @@ const ETC_FILES = ['passwd', 'group', 'hosts', 'nsswitch.conf', 'localtime', 'ld
  * const launch = sandboxedKernelLaunch({ repo: repoRoot(), scratch: '/tmp/g/s1', socketDir: '/tmp/g/k1' });
  * const kernel = await startKernel(launch);
  */
-export function sandboxedKernelLaunch(opts: { repo: string; scratch: string; socketDir: string; limits?: SandboxLimits; sandbox?: boolean }): KernelLaunch {
+export function sandboxedKernelLaunch(opts: { repo: string; scratch: string; socketDir: string; limits?: SandboxLimits; sandbox?: boolean; image?: KernelImage | null }): KernelLaunch {
   const { repo, scratch, socketDir } = opts;
   const limits = opts.limits ?? {};
   fs.mkdirSync(scratch, { recursive: true });
@@ -55,7 +56,6 @@ export function sandboxedKernelLaunch(opts: { repo: string; scratch: string; soc
   const tslab = path.join(repo, 'node_modules', 'tslab', 'bin', 'tslab');
   const node = process.execPath;
   const memBytes = Math.round((limits.memoryMiB ?? 1536) * 2 ** 20);
-  const heapMiB = Math.max(256, Math.round((limits.memoryMiB ?? 1536) * 0.75));
   const prlimit = [
     'prlimit',
     `--data=${memBytes}`,
@@ -65,7 +65,10 @@ export function sandboxedKernelLaunch(opts: { repo: string; scratch: string; soc
     '--core=0',
     '--',
   ];
-  const kernelArgv = [node, `--max-old-space-size=${heapMiB}`, tslab, 'kernel', '--config-path', '{connection_file}'];
+  const v8Flags = kernelV8Flags(limits);
+  // V8 refuses an image built with other flags: then the kernel starts without one.
+  const image = opts.image && opts.image.v8Flags.join(' ') === v8Flags.join(' ') ? opts.image : null;
+  const kernelArgv = [node, ...v8Flags, ...(image ? ['--snapshot-blob', image.blob] : []), tslab, 'kernel', '--config-path', '{connection_file}'];
   const cg = createCgroups(path.basename(scratch), limits);
   const enter = cg.procs.length ? ['/bin/sh', '-c', 'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f"; shift; done; shift; exec "$@"', 'cg', ...cg.procs, '--'] : [];
   if (opts.sandbox === false) return { argv: [...enter, ...prlimit, ...kernelArgv], socketDir, extraStdio: ['pipe'], env: kernelEnv(scratch), cleanup: cg.remove };
@@ -87,6 +90,7 @@ export function sandboxedKernelLaunch(opts: { repo: string; scratch: string; soc
     ...ro(path.join(repo, 'node_modules')),
     // the optilab package (node_modules/optilab links here): library code only, no notebooks or tests
     ...ro(path.join(repo, 'src')),
+    ...(image ? ro(image.blob) : []),
     '--bind', scratch, scratch,
     '--bind', socketDir, socketDir,
     '--chdir', scratch,
@@ -98,6 +102,16 @@ export function sandboxedKernelLaunch(opts: { repo: string; scratch: string; soc
     ...kernelArgv,
   ];
   return { argv, socketDir, extraStdio: ['pipe'], env: kernelEnv(scratch), cleanup: cg.remove };
+}
+
+/**
+ * The V8 flags of a grading kernel: its heap limit, below the memory limit so that a runaway cell ends with a
+ * JavaScript out-of-memory error rather than the whole process being killed. (A kernel image is built with
+ * exactly these flags.)
+ */
+export function kernelV8Flags(limits: SandboxLimits = {}): string[] {
+  const heapMiB = Math.max(256, Math.round((limits.memoryMiB ?? 1536) * 0.75));
+  return [`--max-old-space-size=${heapMiB}`];
 }
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
