@@ -20,7 +20,7 @@ import { HubSession } from '../src/hub/client';
 import { processesWithEnv, type MarkedProcess } from '../src/hub/processes';
 import { freePort } from '../src/hub/ports';
 import { startHub, type RunningHub } from '../src/hub/run';
-import { formatTable, type BenchReport } from './harness';
+import { benchFlag, formatTable, type BenchReport } from './harness';
 
 const ROOT = path.resolve(__dirname, '..');
 const PASSWORD = 'bench-class';
@@ -46,11 +46,6 @@ interface Memory {
   pssMiB: number;
   rssMiB: number;
   processes: number;
-}
-
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
 }
 
 function quantile(xs: number[], q: number): number {
@@ -165,8 +160,8 @@ function memoryPerStudent(procs: MarkedProcess[], names: string[]): Memory[] {
 }
 
 async function hubPart(args: string[]) {
-  const n = Number(flag(args, 'students') ?? 30);
-  const concurrency = Number(flag(args, 'concurrency') ?? 5);
+  const n = Number(benchFlag(args, 'students', '30'));
+  const concurrency = Number(benchFlag(args, 'concurrency', '5'));
   const stateDir = path.join(ROOT, '.cache', 'hub-bench');
   fs.rmSync(stateDir, { recursive: true, force: true });
   const availableBefore = memAvailableMiB();

@@ -17,14 +17,9 @@ import { defaultGradingJobs } from '../src/grader/jobs';
 import { planSubmission } from '../src/grader/plan';
 import { SubmissionResult } from '../src/grader/result';
 import { jupyterEnv } from '../src/cli/paths';
-import type { BenchReport } from './harness';
+import { benchFlag, type BenchReport } from './harness';
 
 const ROOT = path.resolve(__dirname, '..');
-
-function flag(args: string[], name: string, dflt: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
-}
 
 /** The solution code of a solution cell (markers removed). */
 function solutionText(source: string): string {
@@ -60,10 +55,10 @@ function autogradedNotebook(source: Notebook, submission: Notebook): Notebook {
 }
 
 export async function run(args: string[]): Promise<BenchReport> {
-  const n = Number(flag(args, 'n', '100'));
-  const baselineN = Math.min(n, Number(flag(args, 'baseline-n', String(n))));
-  const lab = flag(args, 'lab', 'quantization-lab');
-  const jobs = Number(flag(args, 'jobs', String(defaultGradingJobs())));
+  const n = Number(benchFlag(args, 'n', '100'));
+  const baselineN = Math.min(n, Number(benchFlag(args, 'baseline-n', String(n))));
+  const lab = benchFlag(args, 'lab', 'quantization-lab');
+  const jobs = Number(benchFlag(args, 'jobs', String(defaultGradingJobs())));
   const sourceFile = path.join(ROOT, 'notebooks', 'labs', `${lab}.ipynb`);
   const source = parseNotebook(fs.readFileSync(sourceFile, 'utf8'), lab);
   // Inside the checkout (.cache is ignored by git) so tslab under nbconvert resolves @types/node and optilab.

@@ -25,6 +25,17 @@ export interface BenchModule {
 
 export const RESULTS_DIR = path.join(__dirname, 'results');
 
+/**
+ * The value after `--name` in a benchmark's arguments, else `dflt`.
+ *
+ * @example
+ * benchFlag(['--n', '20'], 'n', '100') // '20'
+ */
+export function benchFlag(args: string[], name: string, dflt: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
+}
+
 function formatCell(v: Cell): string {
   if (v === null || v === undefined) return '-';
   if (typeof v === 'number') {

@@ -16,15 +16,10 @@ import { kernelImage } from '../src/grader/kernel-image';
 import { solutionPlan } from '../src/grader/plan';
 import { startGradingKernel, wrapTestCell } from '../src/grader/runner';
 import { kernelV8Flags } from '../src/grader/sandbox';
-import type { BenchReport } from './harness';
+import { benchFlag, type BenchReport } from './harness';
 
 const ROOT = path.resolve(__dirname, '..');
 const TICKS_PER_SECOND = 100;
-
-function flag(args: string[], name: string, dflt: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
-}
 
 /** Busy core-seconds of the whole machine since boot (user + nice + system + irq + softirq). */
 function machineCpuSeconds(): number {
@@ -33,8 +28,8 @@ function machineCpuSeconds(): number {
 }
 
 export async function run(args: string[]): Promise<BenchReport> {
-  const n = Number(flag(args, 'n', '6'));
-  const lab = flag(args, 'lab', 'quantization-lab');
+  const n = Number(benchFlag(args, 'n', '6'));
+  const lab = benchFlag(args, 'lab', 'quantization-lab');
   const sourceFile = path.join(ROOT, 'notebooks', 'labs', `${lab}.ipynb`);
   const plan = solutionPlan(prepareAssignment(fs.readFileSync(sourceFile, 'utf8'), `${lab}.ipynb`).cells);
   const { opts, cleanup } = kernelContext(ROOT);

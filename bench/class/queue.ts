@@ -20,7 +20,7 @@ import { gradeSubmissions } from '../../src/grader/grade';
 import { parseRedisUrl, RespConnection } from '../../src/grader/redis';
 import { SubmissionResult } from '../../src/grader/result';
 import { startRedis } from '../../tests/queue/redis-server';
-import { formatTable, writeReport } from '../harness';
+import { benchFlag, formatTable, writeReport } from '../harness';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -46,11 +46,6 @@ export interface QueueBenchRow {
   /** Steady-state seconds per submission above local grading at the same concurrency (null for local rows). */
   steadyOverheadSeconds: number | null;
   note: string;
-}
-
-function flag(args: string[], name: string, dflt: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
 }
 
 /** Submission i: the released lab with some tasks solved (the same rule as bench/grading.ts). */
@@ -112,9 +107,9 @@ async function startWorker(url: string, jobs: number): Promise<{ child: ChildPro
  * const rows = await queueGradingBench(['--n', '12']);
  */
 export async function queueGradingBench(args: string[]): Promise<QueueBenchRow[]> {
-  const n = Number(flag(args, 'n', '12'));
-  const lab = flag(args, 'lab', 'quantization-lab');
-  const workerJobs = Number(flag(args, 'worker-jobs', '1'));
+  const n = Number(benchFlag(args, 'n', '12'));
+  const lab = benchFlag(args, 'lab', 'quantization-lab');
+  const workerJobs = Number(benchFlag(args, 'worker-jobs', '1'));
   const sourceFile = path.join(ROOT, 'notebooks', 'labs', `${lab}.ipynb`);
   const source = parseNotebook(fs.readFileSync(sourceFile, 'utf8'), lab);
   fs.mkdirSync(path.join(ROOT, '.cache'), { recursive: true });

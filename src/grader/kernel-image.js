@@ -54,7 +54,7 @@ const options = {
   experimentalDecorators: true,
   resolveJsonModule: true,
   jsx: ts.JsxEmit.React,
-  typeRoots: ts.getDefaultTypeRoots(config.probeDir, { directoryExists: (d) => fs.existsSync(d) && fs.statSync(d).isDirectory() }) || [],
+  typeRoots: ts.getDefaultTypeRoots(config.probeDir, ts.sys) || [],
   allowJs: true,
   checkJs: true,
   skipLibCheck: true,
