@@ -28,7 +28,7 @@ export function renderFeedback(r: SubmissionResult): string {
         ? t.checks
             .map((c) => {
               const state = c.earned >= c.points ? 'pass' : c.earned > 0 ? 'partial' : 'fail';
-              return `<li class="${state}" data-testid="check"><span class="mark">${state === 'pass' ? '✔' : state === 'partial' ? '◐' : '✘'}</span> <b>${esc(c.name)}</b> <span class="pts">${pts(c.earned)}/${pts(c.points)}</span>${c.message ? `<div class="msg">${esc(c.message)}</div>` : ''}</li>`;
+              return `<li class="${state}" data-testid="check"><span class="mark">${state === 'pass' ? '✔' : state === 'partial' ? '◐' : '✘'}</span> <b>${esc(c.name)}</b> <span class="pts">${pts(c.earned)}/${pts(c.points)}</span>${c.hidden ? ' <span class="hidden" data-testid="hidden">hidden test</span>' : c.message ? `<div class="msg">${esc(c.message)}</div>` : ''}</li>`;
             })
             .join('')
         : '';
@@ -49,7 +49,7 @@ h1{font-size:1.4rem;margin-bottom:.2rem} .score{font-size:2rem;font-weight:700} 
 .bar>div{height:100%;background:#2f7d4a} section.test{border:1px solid #d8dde3;border-radius:.4rem;padding:.2rem 1rem;margin:.8rem 0}
 h3{display:flex;justify-content:space-between;font-size:1.05rem} ul{list-style:none;padding-left:0} li{margin:.35rem 0}
 .pass .mark{color:#2f7d4a} .partial .mark{color:#b7791f} .fail .mark{color:#c53030} .pts{font-variant-numeric:tabular-nums;color:#4a5568}
-.msg{margin:.2rem 0 0 1.4rem;color:#742a2a;white-space:pre-wrap} .why{color:#742a2a} pre{background:#f6f8fa;padding:.6rem;overflow:auto;white-space:pre-wrap}
+.hidden{color:#4a5568;font-style:italic} .msg{margin:.2rem 0 0 1.4rem;color:#742a2a;white-space:pre-wrap} .why{color:#742a2a} pre{background:#f6f8fa;padding:.6rem;overflow:auto;white-space:pre-wrap}
 .invalid{background:#fff5f5;border:1px solid #feb2b2;padding:.6rem 1rem;border-radius:.4rem}
 </style></head><body>
 <h1>${esc(r.assignment)}</h1>
@@ -83,7 +83,7 @@ export function gradescopeResults(r: SubmissionResult): Record<string, unknown> 
       score: roundScore(t.earned),
       max_score: t.points,
       status: t.earned >= t.points ? 'passed' : 'failed',
-      output: [t.message, ...t.checks.map((c) => `${c.earned >= c.points ? 'PASS' : 'FAIL'} ${c.name} (${pts(c.earned)}/${pts(c.points)})${c.message ? `: ${c.message}` : ''}`)].filter(Boolean).join('\n'),
+      output: [t.message, ...t.checks.map((c) => `${c.earned >= c.points ? 'PASS' : 'FAIL'} ${c.name} (${pts(c.earned)}/${pts(c.points)})${c.hidden ? ' (hidden test)' : c.message ? `: ${c.message}` : ''}`)].filter(Boolean).join('\n'),
       visibility: 'visible',
     })),
   };

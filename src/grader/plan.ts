@@ -5,7 +5,7 @@
  * solution cells (matched by grade_id) and the student's own extra cells are taken. Whatever the student did
  * to tests or locked cells (edit, delete, reorder, duplicate) is ignored and reported in the feedback.
  */
-import { analyzeSource, cellChecksum, cellSource, GradedCell, Notebook, stripHidden, stripSolution, unmarkHidden } from './format';
+import { analyzeSource, cellChecksum, cellSource, GradedCell, Notebook, stripHidden, stripSolution } from './format';
 import { PlanCell } from './runner';
 
 /** The plan plus human-readable notes about what was ignored or replaced. */
@@ -23,7 +23,7 @@ export interface SubmissionPlan {
 export function solutionPlan(cells: GradedCell[]): PlanCell[] {
   return cells
     .filter((c) => c.kind !== 'markdown')
-    .map((c) => ({ kind: c.kind === 'tests' ? 'tests' : c.kind === 'solution' ? 'student' : 'locked', gradeId: c.gradeId, source: c.kind === 'tests' ? unmarkHidden(c.source) : c.source, points: c.points }));
+    .map((c) => ({ kind: c.kind === 'tests' ? 'tests' : c.kind === 'solution' ? 'student' : 'locked', gradeId: c.gradeId, source: c.source, points: c.points }));
 }
 
 /**
@@ -91,7 +91,7 @@ export function planSubmission(source: GradedCell[], submission: Notebook): Subm
       plan.push({ kind: 'student', gradeId: c.gradeId, source: text, points: 0 });
     } else if (c.kind === 'tests') {
       if (!seenIds.has(c.gradeId)) notes.push(`tests cell '${c.gradeId}' was deleted from your notebook: it was run from the assignment`);
-      plan.push({ kind: 'tests', gradeId: c.gradeId, source: unmarkHidden(c.source), points: c.points });
+      plan.push({ kind: 'tests', gradeId: c.gradeId, source: c.source, points: c.points });
     } else {
       if (!seenIds.has(c.gradeId)) notes.push(`locked cell '${c.gradeId}' was deleted from your notebook: it was run from the assignment`);
       plan.push({ kind: 'locked', gradeId: c.gradeId, source: c.source, points: 0 });

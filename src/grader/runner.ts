@@ -1,10 +1,18 @@
 /**
- * Runs one submission's cell plan in fresh sandboxed kernels, reading test results only from the trusted
- * channel (see harness.js): a per-kernel socket on fd 3 carrying HMAC-signed records, each bound to the
- * random nonce of the test cell that produced it. A warm pool keeps kernels started (and the harness
- * installed) ahead of need; a kernel serves exactly one submission and is killed afterwards.
+ * Runs one submission's cell plan: the student's code and the locked cells in a fresh sandboxed kernel, the
+ * tests in the trusted tests runner outside it (./trusted-tests.ts, ./checker.js), which calls the student's
+ * functions through the kernel's call socket on fd 3 (./harness.js) and receives only plain data. No secret,
+ * check or expected value is ever inside the sandbox, so nothing student code does there can forge a score.
+ *
+ * Grading runs in two phases so that hidden tests cannot leak into feedback: first the notebook in order,
+ * with the visible part of each tests cell (exactly what the student was given); then the hidden parts,
+ * against the final state of the student's kernel. Everything shown to the student (cell outputs and
+ * errors, visible check messages) comes from the first phase, before any hidden input reached their code.
+ *
+ * A warm pool keeps kernels started (and the harness installed) ahead of need; a kernel serves exactly one
+ * submission and is killed afterwards.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'crypto';
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Socket } from 'net';
@@ -12,101 +20,33 @@ import { ExecuteResult, Kernel, startKernel } from './kernel';
 import { kernelV8Flags, sandboxedKernelLaunch, SandboxLimits } from './sandbox';
 import { KernelImage, kernelImageOrNull, rejectKernelImage } from './kernel-image';
 import { HARNESS_PATH as HARNESS } from './harness-path';
+import { CheckRecord, StudentChannel, TestsSession, TrustedRun } from './trusted-tests';
+import { compileTrusted, declaredNames, mentionedNames, splitTestsCell } from './trusted-program';
 
-/** The names a wrapped test cell receives from the harness (must match SAFE_NAMES in harness.js). */
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const SAFE_NAMES: string[] = require(HARNESS).SAFE_NAMES;
+export type { CheckRecord } from './trusted-tests';
 
-/** A test record as the harness sends it. */
-export interface CheckRecord {
-  name: string;
-  points: number;
-  earned: number;
-  message: string;
-}
-
-interface TrustedRecord {
-  nonce: string;
-  gradeId: string;
-  checks: CheckRecord[];
-  error: string;
-}
-
-/** A kernel with the grading harness installed and its result channel open. */
+/** A kernel with the grading harness installed and its call socket open. */
 export class GradingKernel {
-  private buffer = '';
-  private bytes = 0;
-  private records: TrustedRecord[] = [];
-  private waiting: (() => void)[] = [];
+  readonly channel: StudentChannel;
 
   constructor(
     readonly kernel: Kernel,
-    private readonly key: Buffer,
-    private readonly channel: Socket,
+    socket: Socket,
     readonly dirs: string[],
+    /** The course repository (the trusted tests resolve `optilab` from it). */
+    readonly repo: string,
   ) {
-    channel.on('data', (d: Buffer) => this.onData(d));
-    channel.on('error', () => undefined);
+    this.channel = new StudentChannel(socket);
+    this.socket = socket;
   }
-
-  private onData(d: Buffer): void {
-    this.bytes += d.length;
-    if (this.bytes > 16 * 2 ** 20) return; // junk flood: ignore the rest
-    this.buffer += d.toString('utf8');
-    let nl: number;
-    while ((nl = this.buffer.indexOf('\n')) >= 0) {
-      const line = this.buffer.slice(0, nl);
-      this.buffer = this.buffer.slice(nl + 1);
-      const r = this.verify(line);
-      if (r) this.records.push(r);
-    }
-    if (this.buffer.length > 4 * 2 ** 20) this.buffer = '';
-    for (const w of this.waiting.splice(0)) w();
-  }
-
-  /** Parses and authenticates one channel line; anything malformed or unsigned is dropped. */
-  private verify(line: string): TrustedRecord | null {
-    try {
-      const { record, mac } = JSON.parse(line) as { record: string; mac: string };
-      if (typeof record !== 'string' || typeof mac !== 'string' || mac.length !== 64) return null;
-      const want = createHmac('sha256', this.key).update(record, 'utf8').digest();
-      if (!timingSafeEqual(want, Buffer.from(mac, 'hex'))) return null;
-      const r = JSON.parse(record) as TrustedRecord;
-      if (typeof r.nonce !== 'string' || !Array.isArray(r.checks)) return null;
-      return r;
-    } catch {
-      return null;
-    }
-  }
-
-  /** The first authenticated record carrying `nonce` (waits up to `ms` for it to arrive). */
-  async takeRecord(nonce: string, ms: number): Promise<TrustedRecord | null> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const i = this.records.findIndex((r) => r.nonce === nonce);
-      if (i >= 0) {
-        const r = this.records[i];
-        this.records = this.records.filter((x) => x.nonce !== nonce);
-        return r;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) return null;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiting.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  }
+  private readonly socket: Socket;
 
   /** Kills the kernel and removes its private folders. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.kernel.kill();
-    this.channel.destroy();
+    this.socket.destroy();
     for (const d of this.dirs) fs.rmSync(d, { recursive: true, force: true });
     const cleanup = this.cleanup;
     if (cleanup) void this.kernel.waitExit(5000).then(() => cleanup());
@@ -155,7 +95,6 @@ async function startKernelWithHarness(opts: KernelOptions, image: KernelImage | 
   const scratch = path.join(opts.workDir, `s${id}`);
   const sock = path.join(opts.workDir, `k${id}`);
   const launch = sandboxedKernelLaunch({ repo: opts.repo, scratch, socketDir: sock, limits: opts.limits, sandbox: opts.sandbox, image });
-  const key = randomBytes(32);
   let kernel: Kernel;
   try {
     kernel = await startKernel(launch, opts.startTimeoutMs ?? 60_000);
@@ -165,10 +104,9 @@ async function startKernelWithHarness(opts: KernelOptions, image: KernelImage | 
     fs.rmSync(sock, { recursive: true, force: true });
     throw e;
   }
-  const channel = kernel.child.stdio[3] as Socket;
-  const gk = new GradingKernel(kernel, key, channel, [scratch, sock]);
+  const socket = kernel.child.stdio[3] as Socket;
+  const gk = new GradingKernel(kernel, socket, [scratch, sock], opts.repo);
   gk.cleanup = launch.cleanup;
-  channel.write(`${key.toString('hex')}\n`);
   const r = await kernel.execute(`require(${JSON.stringify(HARNESS)}).install(3);`, { timeoutMs: 30_000 });
   if (r.status !== 'ok') {
     gk.dispose();
@@ -272,20 +210,6 @@ export interface TestOutcome {
   message: string;
 }
 
-/** Wraps a tests cell so that it reaches the harness through names student code cannot shadow or patch. */
-export function wrapTestCell(source: string, nonce: string, gradeId: string): string {
-  const tag = nonce.slice(0, 12);
-  // `({}).constructor.constructor` is the frozen intrinsic Function: it reaches the real global object even if
-  // student code declared its own `globalThis`. (tslab needs the await in a second statement.)
-  return [
-    `const ogG${tag}: any = ({}).constructor.constructor('return this')();`,
-    `const ogR${tag} = await ogG${tag}.__optilab_grader__.run(${JSON.stringify(nonce)}, ${JSON.stringify(gradeId)}, async (__og: any) => { 'use strict';`,
-    `const { check, expect, ref, ${SAFE_NAMES.join(', ')} } = __og;`,
-    source,
-    '});',
-  ].join('\n');
-}
-
 function textOf(r: ExecuteResult): { error: string; output: string } {
   let output = '';
   let error = '';
@@ -298,84 +222,179 @@ function textOf(r: ExecuteResult): { error: string; output: string } {
   return { error: error.slice(0, 4000), output: output.slice(0, 2000) };
 }
 
+/** The grading API names a locked cell may declare for students (the trusted runner has its own). */
+const API_NAMES = new Set(['check', 'expect', 'ref']);
+
+/** Locked cells whose declarations the tests mention: they also run, from the source, on the trusted side. */
+function lockedCellsForTests(plan: PlanCell[]): Set<number> {
+  const mentioned = new Set<string>();
+  for (const c of plan) if (c.kind === 'tests') for (const n of mentionedNames(c.source)) mentioned.add(n);
+  const out = new Set<number>();
+  plan.forEach((c, i) => {
+    if (c.kind === 'locked' && declaredNames(c.source).some((n) => mentioned.has(n) && !API_NAMES.has(n))) out.add(i);
+  });
+  return out;
+}
+
+/** A tests cell's score from its checks: the cell's points in proportion to the check points earned. */
+function scoreOf(points: number, checks: CheckRecord[]): { earned: number; total: number } {
+  const total = checks.reduce((s, c) => s + Math.max(0, Number(c.points) || 0), 0);
+  const got = checks.reduce((s, c) => s + Math.max(0, Math.min(Number(c.points) || 0, Number(c.earned) || 0)), 0);
+  return { earned: total > 0 ? Math.round(((points * got) / total) * 1e6) / 1e6 : 0, total };
+}
+
+type Failure = 'timeout' | 'died' | 'output-limit';
+
+/** Options of runPlan. */
+export interface RunOptions {
+  /** Keep the messages of hidden checks and hidden errors (the instructor's `assign validate`; never for students). */
+  revealHidden?: boolean;
+}
+
 /**
- * Runs a plan: student and locked cells as they are, tests cells wrapped with a fresh nonce; a tests cell
- * scores only from its authenticated record. When a cell hangs, floods output or kills the kernel, a fresh
+ * Runs a plan (see the file comment for the two phases). Student and locked cells run in the kernel as they
+ * are; tests cells run in the trusted runner. When a cell hangs, floods output or kills the kernel, a fresh
  * kernel replays the earlier non-test cells (without the culprit) and grading goes on, up to maxRestarts.
  *
  * @example
  * const { tests, cells } = await runPlan(plan, () => pool.acquire(), DEFAULT_LIMITS);
  */
-export async function runPlan(plan: PlanCell[], acquire: () => Promise<GradingKernel>, limits: RunLimits): Promise<{ tests: TestOutcome[]; cells: CellOutcome[]; restarts: number }> {
+export async function runPlan(plan: PlanCell[], acquire: () => Promise<GradingKernel>, limits: RunLimits, opts: RunOptions = {}): Promise<{ tests: TestOutcome[]; cells: CellOutcome[]; restarts: number }> {
   const deadline = Date.now() + limits.notebookTimeoutMs;
   const cells: CellOutcome[] = plan.map((c) => ({ gradeId: c.gradeId, kind: c.kind, status: 'not-run', seconds: 0, error: '', output: '' }));
   const tests: TestOutcome[] = plan.filter((c) => c.kind === 'tests').map((c) => ({ gradeId: c.gradeId, points: c.points, earned: 0, checks: [], message: 'not run' }));
   const testOf = (gradeId: string) => tests.find((t) => t.gradeId === gradeId)!;
+  const studentNames = new Set<string>();
+  for (const c of plan) if (c.kind === 'student') for (const n of declaredNames(c.source)) studentNames.add(n);
+  const trustedLocked = lockedCellsForTests(plan);
   const skip = new Set<number>();
   let restarts = 0;
   let gk = await acquire();
+  const session = TestsSession.open(gk.repo);
+  // trusted declarations so far, the programs that made them (replayed if the runner had to be replaced),
+  // and the names each tests cell saw (its hidden part sees the same)
+  let trustedNames: string[] = [];
+  const trustedPrograms: string[] = [];
+  let trustedLost = false;
+  const namesAt = new Map<string, string[]>();
+
+  const runTrusted = async (js: string, filename: string, timeoutMs: number, extra: { hidden?: boolean; snapshot?: { save?: string; use?: string } } = {}): Promise<TrustedRun> => {
+    if (trustedLost) {
+      trustedLost = false;
+      for (const p of trustedPrograms) await session.run(p, gk.channel, { timeoutMs, filename: 'locked cell (replayed)' });
+    }
+    const r = await session.run(js, gk.channel, { timeoutMs, filename, ...extra });
+    if (r.status === 'timeout') trustedLost = true;
+    return r;
+  };
+  const why = (f: Failure, timeoutMs: number) => (f === 'timeout' ? `did not finish within ${Math.round(timeoutMs / 1000)} s` : f === 'died' ? `stopped the kernel (${gk.kernel.exitInfo || 'exited'})` : `printed more than ${limits.maxOutputChars} characters`);
+  /** A fresh kernel with the student's code (cells before `upTo`, none skipped) replayed; false when out of restarts. */
+  const restart = async (upTo: number): Promise<boolean> => {
+    gk.dispose();
+    if (restarts >= limits.maxRestarts || Date.now() >= deadline) return false;
+    restarts++;
+    gk = await acquire();
+    for (let j = 0; j < upTo; j++) {
+      if (skip.has(j) || plan[j].kind === 'tests') continue;
+      const rr = await gk.kernel.execute(plan[j].source, { timeoutMs: Math.min(limits.cellTimeoutMs, Math.max(1, deadline - Date.now())), maxOutputChars: limits.maxOutputChars });
+      if (rr.status !== 'ok' && rr.status !== 'error') {
+        skip.add(j);
+        break;
+      }
+    }
+    return true;
+  };
+  const notRunFrom = (i: number, cause: string) => {
+    for (let j = i; j < plan.length; j++) {
+      if (cells[j].status === 'not-run' && !cells[j].error) cells[j].error = `not run: ${cause}`;
+      if (plan[j].kind === 'tests' && testOf(plan[j].gradeId).message === 'not run') testOf(plan[j].gradeId).message = `not run: ${cause}`;
+    }
+  };
+
   try {
-    let i = 0;
-    while (i < plan.length) {
+    // ---- phase 1: the notebook in order, visible tests only ----
+    let stopped = false;
+    for (let i = 0; i < plan.length && !stopped; i++) {
       const cell = plan[i];
       const left = deadline - Date.now();
       if (left <= 0) {
-        for (let j = i; j < plan.length; j++) {
-          cells[j].error = 'the notebook time limit was reached before this cell';
-          if (plan[j].kind === 'tests') testOf(plan[j].gradeId).message = 'not run: the notebook time limit was reached';
-        }
+        notRunFrom(i, 'the notebook time limit was reached');
+        stopped = true;
         break;
       }
       const timeoutMs = Math.min(limits.cellTimeoutMs, left);
-      const nonce = randomBytes(24).toString('hex');
-      const code = cell.kind === 'tests' ? wrapTestCell(cell.source, nonce, cell.gradeId) : cell.source;
-      const r = await gk.kernel.execute(code, { timeoutMs, maxOutputChars: limits.maxOutputChars });
-      const text = textOf(r);
-      cells[i] = { ...cells[i], status: r.status, seconds: r.seconds, error: text.error, output: text.output };
+      let failure: Failure | null = null;
       if (cell.kind === 'tests') {
         const t = testOf(cell.gradeId);
-        const rec = r.status === 'ok' || r.status === 'error' ? await gk.takeRecord(nonce, 500) : null;
-        if (rec && rec.gradeId === cell.gradeId) {
-          const total = rec.checks.reduce((s, c) => s + Math.max(0, Number(c.points) || 0), 0);
-          const got = rec.checks.reduce((s, c) => s + Math.max(0, Math.min(Number(c.points) || 0, Number(c.earned) || 0)), 0);
-          t.checks = rec.checks;
-          t.earned = total > 0 ? Math.round(((cell.points * got) / total) * 1e6) / 1e6 : 0;
-          t.message = rec.error ? `the tests stopped early: ${rec.error}` : total > 0 ? '' : 'no check ran';
-        } else {
-          t.earned = 0;
-          t.message = r.status === 'error' ? `the tests cell failed before reporting: ${(text.error || 'error').split('\n')[0].slice(0, 300)}` : `no trusted result (${r.status})`;
+        namesAt.set(cell.gradeId, [...trustedNames]);
+        const started = Date.now();
+        const program = compileTrusted(splitTestsCell(cell.source).visible, trustedNames, studentNames);
+        const r = await runTrusted(program.js, `tests cell ${cell.gradeId}`, timeoutMs, { snapshot: { save: cell.gradeId } });
+        trustedNames = [...new Set([...trustedNames, ...program.declares])];
+        cells[i] = { ...cells[i], status: r.status === 'ok' ? (r.error ? 'error' : 'ok') : r.status, seconds: (Date.now() - started) / 1000 };
+        t.checks = r.checks.map((c) => ({ ...c, hidden: false }));
+        t.earned = scoreOf(cell.points, t.checks).earned;
+        t.message = r.error ? `the tests stopped early: ${r.error}` : '';
+        if (r.status !== 'ok') {
+          failure = r.status;
+          t.message = `this tests cell ${why(failure, timeoutMs)}`;
+        }
+      } else {
+        const r = await gk.kernel.execute(cell.source, { timeoutMs, maxOutputChars: limits.maxOutputChars });
+        const text = textOf(r);
+        cells[i] = { ...cells[i], status: r.status, seconds: r.seconds, error: text.error, output: text.output };
+        if (r.status === 'timeout' || r.status === 'died' || r.status === 'output-limit') failure = r.status;
+        else if (trustedLocked.has(i)) {
+          const program = compileTrusted(cell.source, trustedNames, studentNames);
+          const tr = await runTrusted(program.js, `locked cell ${cell.gradeId}`, Math.max(1, Math.min(limits.cellTimeoutMs, deadline - Date.now())));
+          trustedPrograms.push(program.js);
+          trustedNames = [...new Set([...trustedNames, ...program.declares])];
+          if (tr.status !== 'ok') failure = tr.status;
         }
       }
-      if (r.status === 'timeout' || r.status === 'died' || r.status === 'output-limit') {
-        const why = r.status === 'timeout' ? `did not finish within ${Math.round(timeoutMs / 1000)} s` : r.status === 'died' ? `stopped the kernel (${gk.kernel.exitInfo || 'exited'})` : `printed more than ${limits.maxOutputChars} characters`;
-        cells[i].error = `this cell ${why}${cells[i].error ? `\n${cells[i].error}` : ''}`;
-        if (cell.kind === 'tests') testOf(cell.gradeId).message = `this tests cell ${why}`;
+      if (failure) {
+        const reason = why(failure, timeoutMs);
+        cells[i].status = failure;
+        cells[i].error = `this cell ${reason}${cells[i].error ? `\n${cells[i].error}` : ''}`;
         skip.add(i);
-        gk.dispose();
-        if (restarts >= limits.maxRestarts || Date.now() >= deadline) {
-          for (let j = i + 1; j < plan.length; j++) {
-            cells[j].status = 'not-run';
-            cells[j].error = `not run: an earlier cell ${why} and the restart limit was reached`;
-            if (plan[j].kind === 'tests') testOf(plan[j].gradeId).message = 'not run: an earlier cell stopped the kernel too often';
-          }
-          return { tests, cells, restarts };
-        }
-        restarts++;
-        gk = await acquire();
-        // Replay the earlier code (never tests cells: their scores are already recorded) in the fresh kernel.
-        for (let j = 0; j < i; j++) {
-          if (skip.has(j) || plan[j].kind === 'tests') continue;
-          const rr = await gk.kernel.execute(plan[j].source, { timeoutMs: Math.min(limits.cellTimeoutMs, Math.max(1, deadline - Date.now())), maxOutputChars: limits.maxOutputChars });
-          if (rr.status !== 'ok' && rr.status !== 'error') {
-            skip.add(j);
-            break;
-          }
+        if (!(await restart(i))) {
+          notRunFrom(i + 1, `an earlier cell ${reason} and the restart limit was reached`);
+          stopped = true;
         }
       }
-      i++;
+    }
+    // ---- phase 2: hidden tests against the final notebook state; nothing here reaches the student but scores ----
+    for (let i = 0; i < plan.length; i++) {
+      const cell = plan[i];
+      if (cell.kind !== 'tests' || cells[i].status === 'not-run') continue;
+      const hidden = splitTestsCell(cell.source).hidden;
+      if (hidden === null) continue;
+      const t = testOf(cell.gradeId);
+      const left = deadline - Date.now();
+      if (stopped || left <= 0) {
+        t.message = t.message || 'the hidden tests were not run: the notebook stopped early';
+        continue;
+      }
+      const timeoutMs = Math.min(limits.cellTimeoutMs, left);
+      const program = compileTrusted(hidden, namesAt.get(cell.gradeId) ?? trustedNames, studentNames);
+      const r = await runTrusted(program.js, `tests cell ${cell.gradeId}`, timeoutMs, { hidden: true, snapshot: { use: cell.gradeId } });
+      // hidden checks keep their names and points only: messages could carry hidden inputs or expected values
+      t.checks = [...t.checks, ...r.checks.map((c) => ({ name: c.name, points: c.points, earned: c.earned, message: opts.revealHidden ? c.message : '', hidden: true }))];
+      t.earned = scoreOf(cell.points, t.checks).earned;
+      if (r.error && !t.message) t.message = opts.revealHidden ? `the hidden tests stopped early: ${r.error}` : 'the hidden tests stopped early';
+      if (r.status !== 'ok') {
+        t.message = `the hidden tests ${why(r.status, timeoutMs)}`;
+        if (!(await restart(plan.length))) stopped = true;
+      }
+    }
+    for (const t of tests) {
+      const cell = plan.find((c) => c.kind === 'tests' && c.gradeId === t.gradeId)!;
+      if (t.checks.length && scoreOf(cell.points, t.checks).total <= 0 && !t.message) t.message = 'no check ran';
+      if (!t.checks.length && !t.message) t.message = 'no check ran';
     }
     return { tests, cells, restarts };
   } finally {
     gk.dispose();
+    session.close();
   }
 }

@@ -1,14 +1,14 @@
 /**
  * The test API of graded labs, for test cells run interactively (a student checking their work in
  * JupyterLab, an instructor authoring): `check(name, points, fn)` runs one check and prints its result;
- * `expect` has assertions with helpful messages. When grading, the grader hands test cells its own trusted
- * `check`/`expect` (same behaviour, results sent over a signed channel), so the same cells work in both places.
- * The implementation is shared with the in-kernel harness (./harness.js).
+ * `expect` has assertions with helpful messages. When grading, tests cells run in the grader's trusted
+ * runner outside the student's kernel with the same `check`/`expect` (one implementation: ./assess.js), so
+ * the same cells behave the same in both places.
  */
-import { HARNESS_PATH } from './harness-path';
+import { graderAssetPath } from './harness-path';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const harness = require(HARNESS_PATH) as {
+const harness = require(graderAssetPath('assess.js')) as {
   makeExpect(): Expect;
   makeChecker(records: CheckResult[]): (name: string, points: number, fn: () => unknown) => Promise<CheckResult>;
 };
@@ -21,13 +21,18 @@ export interface CloseOptions {
   rtol?: number;
   /** Name used in messages (default 'value'). */
   what?: string;
+  /** Accept NaN where NaN is expected (default false: NaN is never close to anything). */
+  nan?: boolean;
 }
 
 /** Assertions that throw a readable CheckFailure. */
 export interface Expect {
-  /** Numbers or arrays equal within atol + rtol·|expected|; says where and by how much they differ. */
+  /**
+   * Numbers or arrays equal within atol + rtol·|expected|; says where and by how much they differ.
+   * Tolerances must be finite and >= 0; infinities must match exactly; NaN fails unless `nan: true`.
+   */
   close(actual: unknown, expected: number | ArrayLike<number>, opts?: CloseOptions): void;
-  /** Strict equality of primitives, element-wise equality of arrays. */
+  /** Strict equality (===) of primitives, element-wise strict equality of arrays (NaN equals nothing). */
   equal(actual: unknown, expected: unknown, what?: string): void;
   /** Fails with `message` unless `condition` is exactly true. */
   ok(condition: unknown, message?: string): void;

@@ -28,7 +28,7 @@ export async function validateAssignment(nb: Notebook, acquire: () => Promise<Gr
   const { cells, problems } = analyzeSource(nb);
   if (problems.length) return { ok: false, problems, tests: [] };
   const student = planSubmission(cells, release(nb)).plan;
-  const [sol, stu] = await Promise.all([runPlan(solutionPlan(cells), acquire, limits), runPlan(student, acquire, limits)]);
+  const [sol, stu] = await Promise.all([runPlan(solutionPlan(cells), acquire, limits, { revealHidden: true }), runPlan(student, acquire, limits, { revealHidden: true })]);
   const out: ValidationReport['tests'] = [];
   for (const c of cells.filter((x: GradedCell) => x.kind === 'tests')) {
     const s = sol.tests.find((t) => t.gradeId === c.gradeId)!;

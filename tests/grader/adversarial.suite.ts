@@ -98,31 +98,23 @@ function cases(): Record<string, Case> {
       answers: bad,
       extra: [
         ['', [
-          'const g: any = globalThis;',
-          'const probe = () => [g.__optilab_grader__, g.__optilab_grader__.run, Math.abs, Math.min, Array.prototype.every, JSON.stringify, Promise.prototype.then, Function.prototype.call, Object.prototype.toString, g.Math, g.Number, g.Object];',
-          'const orig = probe();',
-          "const tries: [string, () => void][] = [",
-          "  ['api', () => { g.__optilab_grader__ = { run: async () => {} }; }],",
-          "  ['api-define', () => { Object.defineProperty(g, '__optilab_grader__', { value: {} }); }],",
-          "  ['api-run', () => { g.__optilab_grader__.run = async () => {}; }],",
-          "  ['Math.abs', () => { (Math as any).abs = () => 0; }],",
-          "  ['Math.min', () => { Object.defineProperty(Math, 'min', { value: (a: number) => a }); }],",
-          "  ['every', () => { (Array.prototype as any).every = () => true; }],",
-          "  ['JSON', () => { (JSON as any).stringify = () => '{}'; }],",
-          "  ['then', () => { (Promise.prototype as any).then = function () {}; }],",
-          "  ['call', () => { (Function.prototype as any).call = () => true; }],",
-          "  ['toString', () => { (Object.prototype as any).toString = () => 'x'; }],",
-          "  ['global Math', () => { g.Math = { abs: () => 0 }; }],",
-          "  ['global Number', () => { g.Number = () => 0; }],",
-          "  ['delete Object', () => { delete g.Object; }],",
-          "];",
-          "for (const [name, f] of tries) { try { f(); } catch (e) {} const now = probe(); console.log(now.every((v, i) => v === orig[i]) ? 'blocked' : 'CHANGED', name); }",
-          "const mustThrow: [string, () => void][] = [",
-          "  ['binding', () => { (process as any).binding('fs'); }],",
-          "  ['inspector', () => { require('inspector').open(); }],",
+          // patches of the kernel's own built-ins change nothing: the tests run outside the kernel
+          "try { (Math as any).abs = () => 0; Object.defineProperty(Math, 'min', { value: (a: number) => a }); (Array.prototype as any).every = () => true; (Object.prototype as any).toString = () => 'x'; (globalThis as any).Number = () => 0; } catch (e) {}",
+          "const { createRequire } = require('module');",
+          "const mustThrow: [string, () => unknown][] = [",
+          "  ['binding', () => (process as any).binding('fs')],",
+          "  ['inspector', () => require('inspector').open()],",
+          "  ['node:inspector', () => require('node:inspector')],",
+          "  ['module.constructor', () => (module as any).constructor._load('child_process')],",
+          "  ['createRequire', () => createRequire(__filename)('child_process')],",
+          "  ['getBuiltinModule', () => (process as any).getBuiltinModule('node:child_process')],",
+          "  ['register', () => require('module').register('data:text/javascript,export async function resolve(s, c, n) { return n(s, c); }')],",
           "  ['sigusr1', () => { process.removeAllListeners('SIGUSR1'); process.kill(process.pid, 'SIGUSR1'); }],",
           "];",
           "for (const [name, f] of mustThrow) { try { f(); console.log('ALLOWED', name); } catch (e) { console.log('blocked', name); } }",
+          // ESM import() of the same modules, by every spelling (the Function constructor's code has no CJS require)
+          "const esm = ['node:inspector', 'inspector', 'node:child_process', 'child_process'];",
+          "for (const m of esm) { try { await new Function('m', 'return import(m)')(m); console.log('ALLOWED import', m); } catch (e) { console.log('blocked import', m); } }",
         ].join('\n')],
         // shadow the names the tests use, after the answers (one cell each, so one type error cannot hide another)
         ['mean', 'let Math = { abs: (x: number) => 0, min: (a: number, b: number) => a, max: (a: number, b: number) => a };'],
@@ -188,6 +180,51 @@ function cases(): Record<string, Case> {
       answers: good,
       extra: [['clamp', "const line = 'x'.repeat(1 << 20);\nfor (let i = 0; i < 100; i++) console.log(line);"]],
       expect: 5,
+    },
+    // issue 22, 1a: every cell (tests included, before) passed through vm.runInThisContext in the kernel
+    hooks_run_in_this_context: {
+      answers: bad,
+      extra: [['', [
+        "const vmx = require('vm');",
+        'const realRun = vmx.runInThisContext;',
+        "vmx.runInThisContext = function (code: string, ...rest: any[]) { if (typeof code === 'string' && code.includes('check(')) { console.log('SAW TESTS'); code = code.replace(/check\\(/g, 'check(\"free\", 100, () => {}) || check('); } return realRun.call(this, code, ...rest); };",
+      ].join('\n')]],
+      expect: 1.5,
+    },
+    // 1b: patch tslab's execute handler to rewrite the cells that follow
+    patches_tslab_handler: {
+      answers: bad,
+      extra: [['', [
+        'let patched = 0;',
+        "for (const k of Object.keys(require.cache)) { if (!k.includes('tslab')) continue; const m: any = require.cache[k]!.exports; for (const v of Object.values(m ?? {})) { const p: any = (v as any)?.prototype; if (p && typeof p.handleExecuteImpl === 'function') { const orig = p.handleExecuteImpl; p.handleExecuteImpl = function (...a: any[]) { console.log('SAW A CELL'); return orig.apply(this, a); }; patched++; } } }",
+        "console.log('patched', patched);",
+      ].join('\n')]],
+      expect: 1.5,
+    },
+    // 1c + 2: ESM import() of inspector and child_process (it bypassed the CommonJS loader)
+    imports_escapes: {
+      answers: bad,
+      extra: [['', [
+        "const load = new Function('m', 'return import(m)') as (m: string) => Promise<any>;",
+        `try { const cp = await load('node:child_process'); cp.execSync('touch ${canary}.spawned; echo SPAWNED'); console.log('SPAWNED'); } catch (e: any) { console.log('no child_process:', String(e.message).slice(0, 80)); }`,
+        "try { const ins = await load('node:inspector'); ins.open(0); console.log('INSPECTOR OPEN'); } catch (e: any) { console.log('no inspector:', String(e.message).slice(0, 80)); }",
+        "try { const cp = (process as any).getBuiltinModule('child_process'); cp.spawnSync('/bin/sh', ['-c', 'true']); console.log('SPAWNED'); } catch (e: any) { console.log('no getBuiltinModule child_process'); }",
+      ].join('\n')]],
+      expect: 1.5,
+    },
+    // 3: the student's functions see the hidden inputs; they try to carry them into the feedback
+    leaks_hidden_inputs: {
+      answers: {
+        clamp: 'const seen: string[] = [];\nfunction clamp(x: number, lo: number, hi: number): number { seen.push(`CLAMP(${x},${lo},${hi})`); console.log(`LEAK CLAMP(${x},${lo},${hi})`); if (x < lo || x > hi) throw new Error(`LEAK ${seen.join(" ")}`); return x; }',
+        mean: 'function mean(xs: number[]): number { console.log(`LEAK MEAN(${xs.join(";")})`); if (xs.length !== 3) throw new Error(`LEAK MEAN(${xs.join(";")}) ${seen.join(" ")}`); return 0; }',
+      },
+      extra: [['mean', 'console.log(`LEAK LATER ${seen.join(" ")}`);']],
+      expect: 1,
+    },
+    // 4: NaN everywhere must not pass a check
+    nan_answers: {
+      answers: { clamp: 'function clamp(x: number, lo: number, hi: number): number { return NaN; }', mean: 'function mean(xs: number[]): number { return NaN; }' },
+      expect: 0,
     },
     invalid_json: { answers: good, raw: '{"cells": [', expect: 0, status: 'invalid' },
     nbformat3: { answers: good, mutate: (nb) => { nb.nbformat = 3; }, expect: 0, status: 'invalid' },
@@ -296,11 +333,29 @@ test('nothing outside the sandboxes was touched and no connection left a sandbox
   assert.match(n, /loopback: (ECONNREFUSED|ENETUNREACH|timeout)/);
 });
 
+test('no test code, hidden input or expected value reaches the student, and no process was spawned', () => {
+  const out = (name: string) => results.get(name)!.cells.map((c) => c.output + c.error).join('');
+  assert.doesNotMatch(out('hooks_run_in_this_context'), /SAW TESTS/);
+  assert.doesNotMatch(out('patches_tslab_handler'), /SAW A CELL/, 'tests cells never pass through the kernel');
+  const esc = out('imports_escapes');
+  assert.doesNotMatch(esc, /SPAWNED|INSPECTOR OPEN/);
+  assert.match(esc, /no child_process[\s\S]*no inspector[\s\S]*no getBuiltinModule/);
+  assert.equal(fs.existsSync(`${canary}.spawned`), false);
+  // the leak case: everything the student can see (result file, feedback page, results.json) holds no hidden input
+  const leak = results.get('leaks_hidden_inputs')!;
+  const seen = [JSON.stringify(leak), fs.readFileSync(path.join(outDir, 'feedback', 'leaks_hidden_inputs.html'), 'utf8')].join('\n');
+  assert.match(seen, /LEAK LATER CLAMP\(0\.5,0,1\)/, 'inputs of visible tests may show (the student was given them)');
+  for (const hidden of ['CLAMP(-2', 'CLAMP(3', 'MEAN(4)', 'MEAN(-1;1)', 'MEAN(0.5;0.25', 'MEAN(10;20)', 'expected 0', 'expected 1']) {
+    assert.ok(!seen.includes(hidden), `feedback leaks ${hidden}`);
+  }
+  for (const c of leak.tests.flatMap((t) => t.checks)) if (c.hidden) assert.equal(c.message, '');
+});
+
 test('attacks were blocked, not merely unrewarded', () => {
   const out = (name: string) => results.get(name)!.cells.map((c) => c.output).join('');
   const redefine = out('redefines_api_and_builtins');
   assert.doesNotMatch(redefine, /CHANGED|ALLOWED/);
-  assert.equal((redefine.match(/^blocked /gm) ?? []).length, 16, redefine);
+  assert.equal((redefine.match(/^blocked /gm) ?? []).length, 12, redefine);
   assert.match(out('fork_bomb'), /no child_process[\s\S]*no eval workers/);
   assert.match(out('reads_hidden_tests'), /cannot read/);
   const huge = results.get('huge_output')!;

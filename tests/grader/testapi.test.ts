@@ -36,7 +36,23 @@ test('expect.close says where, by how much and how many entries differ', () => {
   assert.throws(() => expect.close([1, 2, 5, 9], [1, 2, 3, 4], { what: 'q' }), /q differs at index 2: got 5, expected 3 \(2 of 4 entries wrong, largest error 5\)/);
   assert.throws(() => expect.close([1, 2], [1, 2, 3]), /has length 2, expected 3/);
   assert.throws(() => expect.close('x', [1]), /should be a number or an array of numbers/);
-  expect.close(NaN, NaN);
+  assert.throws(() => expect.close(['1'], [1]), /value\[0\] is "1", not a number/);
+});
+
+test('expect rejects NaN unless asked, and refuses tolerances that would accept anything', () => {
+  assert.throws(() => expect.close(NaN, 1), /got NaN, expected 1.*nan: true/);
+  assert.throws(() => expect.close(NaN, NaN), /NaN is never close/);
+  expect.close([1, NaN], [1, NaN], { nan: true });
+  assert.throws(() => expect.close([NaN], [2], { nan: true }), /differs/);
+  assert.throws(() => expect.close(5, 1, { atol: Infinity }), /tolerance atol must be a finite number >= 0, got Infinity/);
+  assert.throws(() => expect.close(5, 1, { rtol: NaN }), /tolerance rtol must be a finite number >= 0/);
+  assert.throws(() => expect.close(5, 1, { atol: -1 }), /tolerance atol/);
+  expect.close(Infinity, Infinity);
+  assert.throws(() => expect.close(Infinity, 1e308), /differs/);
+  assert.throws(() => expect.close(-Infinity, Infinity), /differs/);
+  assert.throws(() => expect.equal(NaN, NaN, 'x'), /x is NaN, expected NaN/);
+  assert.throws(() => expect.equal([NaN], [NaN], 'q'), /q differs at index 0/);
+  assert.throws(() => expect.close(1e308, Infinity), /differs/);
 });
 
 test('expect.equal, ok and throws', () => {
