@@ -27,13 +27,11 @@ import { planSubmission } from './plan';
 import { roundScore, SubmissionResult } from './result';
 import { DEFAULT_LIMITS, KernelOptions, KernelPool, RunLimits, runPlan } from './runner';
 import { SandboxLimits } from './sandbox';
+import { listSubmissions, Submission } from './submissions';
 
 /** One submission found in the input. */
-export interface Submission {
-  student: string;
-  /** The notebook file, or null when the student's folder has none. */
-  file: string | null;
-}
+export { listSubmissions, pickNotebook, studentId } from './submissions';
+export type { Submission } from './submissions';
 
 export interface GradeOptions {
   /** Assignment source notebook (with solutions and hidden tests). */
@@ -109,38 +107,6 @@ export interface GradingEngine {
 }
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
-
-/** A file-name-safe student id. */
-export function studentId(name: string): string {
-  const s = name.replace(/\.ipynb$/i, '').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_');
-  return s.slice(0, 100) || 'unnamed';
-}
-
-/**
- * Lists submissions: `<student>.ipynb` files and `<student>/` folders (their first .ipynb, by name).
- *
- * @example
- * listSubmissions('submissions/') // [{ student: 'alice', file: '.../alice.ipynb' }, ...]
- */
-export function listSubmissions(dir: string): Submission[] {
-  const out: Submission[] = [];
-  const used = new Set<string>();
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (entry.name.startsWith('.') || entry.name === '__MACOSX') continue;
-    const full = path.join(dir, entry.name);
-    let file: string | null = null;
-    if (entry.isFile() && entry.name.toLowerCase().endsWith('.ipynb')) file = full;
-    else if (entry.isDirectory()) {
-      const nbs = fs.readdirSync(full).filter((f) => f.toLowerCase().endsWith('.ipynb') && !f.startsWith('.')).sort();
-      file = nbs.length ? path.join(full, nbs[0]) : null;
-    } else continue;
-    let id = studentId(entry.name);
-    for (let k = 2; used.has(id); k++) id = `${studentId(entry.name)}-${k}`;
-    used.add(id);
-    out.push({ student: id, file });
-  }
-  return out;
-}
 
 /** Extracts a zip into `dir` (Python's zipfile: entries with absolute paths or '..' stay inside `dir`). */
 function extractZip(zip: string, dir: string): void {
@@ -373,26 +339,29 @@ export async function gradeSubmissions(opts: GradeOptions): Promise<GradeSummary
       subDir = path.join(scratch, 'submissions');
       extractZip(opts.submissions, subDir);
     }
-    const subs = listSubmissions(subDir);
+    const subs = listSubmissions(subDir, assignment.assignment);
     const output = await GradeOutput.open(opts.out);
     try {
       const todo: PendingSubmission[] = [];
       let done = 0;
       let skipped = 0;
+      let graded = 0;
       for (const s of subs) {
         const sha = s.file ? sha256(fs.readFileSync(s.file)) : '';
         const prev = output.current(s.student, assignment.assignmentSha, sha);
-        if (prev) {
-          skipped++;
+        if (s.refusal && !prev) output.commit({ ...invalidSubmission(s.student, null, assignment)!, notes: [s.refusal] });
+        if (prev || s.refusal) {
+          skipped += prev ? 1 : 0;
+          graded += s.refusal && !prev ? 1 : 0;
           done++;
-          opts.onProgress?.({ done, total: subs.length, student: s.student, skipped: true, result: prev });
+          opts.onProgress?.({ done, total: subs.length, student: s.student, skipped: !!prev, result: prev ?? output.current(s.student, assignment.assignmentSha, '')! });
         } else todo.push({ ...s, sha });
       }
       const failed: GradeSummary['failed'] = [];
-      let graded = 0;
       const sink: GradingSink = {
         done(sub, r) {
           done++;
+          if (sub.ignored?.length) r = { ...r, notes: [...r.notes, `not graded, other notebooks in the folder: ${sub.ignored.join(', ')}`] };
           if (!output.commit(r)) {
             // already committed under the same key (a result delivered twice): counted once
             skipped++;
