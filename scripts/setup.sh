@@ -28,6 +28,9 @@ npm install --no-audit --no-fund --loglevel=error
 
 say "build: compiling the optilab library"
 npm run --silent build
+# npm install links the `optilab` bin only when src/dist/cli/main.js exists: link it now that the build made it.
+npm rebuild --ignore-scripts --loglevel=error optilab
+test -x node_modules/.bin/optilab
 
 say "jupyter: registering the tslab kernel inside the project"
 export JUPYTER_PATH="$ROOT/.jupyter/share/jupyter" JUPYTER_DATA_DIR="$ROOT/.jupyter/data" JUPYTER_RUNTIME_DIR="$ROOT/.jupyter/runtime" JUPYTER_CONFIG_DIR="$ROOT/.jupyter/config"
