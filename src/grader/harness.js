@@ -40,29 +40,33 @@ function refuse(what) {
   };
 }
 
-/** Worker threads are allowed only for files of the optilab package (its parallel training), never eval code. */
+/**
+ * Worker threads are allowed only for optilab's own worker entry points (its parallel training), never eval
+ * code and never any other file (a worker has a module system of its own, where these locks do not apply).
+ */
 function guardWorkers() {
   const path = require('path');
   const url = require('url');
   const wt = require('worker_threads');
   // Captured now: student code may later patch the shared path / url / fs functions.
   const resolve = path.resolve;
-  const sep = path.sep;
   const toPath = url.fileURLToPath;
   const URLClass = URL;
-  const startsWith = Function.prototype.call.bind(String.prototype.startsWith);
   const Original = wt.Worker;
-  let root = null;
+  /** @type {Set<string>} */
+  const allowed = new Set();
   try {
-    root = require('fs').realpathSync(path.dirname(require.resolve('optilab/package.json', { paths: [process.cwd()] })));
+    const root = require('fs').realpathSync(path.dirname(require.resolve('optilab/package.json', { paths: [process.cwd()] })));
+    allowed.add(path.join(root, 'dist', 'train', 'parallel-worker.js'));
   } catch (_) {
-    root = null;
+    // no optilab: no workers
   }
+  const has = Set.prototype.has;
   class GuardedWorker extends Original {
     /** @param {any} filename @param {any} [options] */
     constructor(filename, options) {
       const file = typeof filename === 'string' ? filename : filename instanceof URLClass ? toPath(filename) : '';
-      if ((options && options.eval) || root === null || !startsWith(resolve(file), root + sep)) {
+      if ((options && options.eval) || !Reflect.apply(has, allowed, [resolve(file)])) {
         throw new Error('worker threads are not available while grading');
       }
       // the worker's own loaders are closed the same way (its first statement is this file's lockLoaders)

@@ -110,6 +110,9 @@ function cases(): Record<string, Case> {
           "  ['getBuiltinModule', () => (process as any).getBuiltinModule('node:child_process')],",
           "  ['register', () => require('module').register('data:text/javascript,export async function resolve(s, c, n) { return n(s, c); }')],",
           "  ['sigusr1', () => { process.removeAllListeners('SIGUSR1'); process.kill(process.pid, 'SIGUSR1'); }],",
+          // a worker has its own, unlocked module system: only optilab's training worker may start
+          "  ['worker on another optilab file', () => new (require('worker_threads').Worker)(require('path').join(require('path').dirname(require.resolve('optilab/package.json')), 'grader', 'checker.js'))],",
+          "  ['worker after patching path.resolve', () => { require('path').resolve = () => require('path').dirname(require.resolve('optilab/package.json')) + '/dist/train/parallel-worker.js'; return new (require('worker_threads').Worker)('const cp = require(\"child_process\")', { eval: false }); }],",
           "];",
           "for (const [name, f] of mustThrow) { try { f(); console.log('ALLOWED', name); } catch (e) { console.log('blocked', name); } }",
           // ESM import() of the same modules, by every spelling (the Function constructor's code has no CJS require)
@@ -355,7 +358,7 @@ test('attacks were blocked, not merely unrewarded', () => {
   const out = (name: string) => results.get(name)!.cells.map((c) => c.output).join('');
   const redefine = out('redefines_api_and_builtins');
   assert.doesNotMatch(redefine, /CHANGED|ALLOWED/);
-  assert.equal((redefine.match(/^blocked /gm) ?? []).length, 12, redefine);
+  assert.equal((redefine.match(/^blocked /gm) ?? []).length, 14, redefine);
   assert.match(out('fork_bomb'), /no child_process[\s\S]*no eval workers/);
   assert.match(out('reads_hidden_tests'), /cannot read/);
   const huge = results.get('huge_output')!;
