@@ -48,7 +48,20 @@ const config: Config = {
         configureWebpack() {
           // The compiled library (`npm run build` at the repo root). Only browser-safe folders are imported
           // (numerics, quantize scalar/qparams files, viz, exercises): tfjs is never pulled into the site.
-          return { resolve: { alias: { '@optilab': LIB_DIST } } };
+          // The notebook runner's worker bundles the whole isomorphic core (src/core.ts) with tfjs; one copy of
+          // tfjs-core (the root's, the one the library uses) so the WebGL backend installed in site/ registers
+          // with the same engine.
+          const rootModules = path.resolve(__dirname, '../node_modules');
+          return {
+            resolve: {
+              alias: {
+                '@optilab': LIB_DIST,
+                '@tensorflow/tfjs-core$': path.join(rootModules, '@tensorflow/tfjs-core'),
+                '@tensorflow/tfjs-core/dist': path.join(rootModules, '@tensorflow/tfjs-core/dist'),
+                '@tensorflow/tfjs-backend-cpu$': path.join(rootModules, '@tensorflow/tfjs-backend-cpu'),
+              },
+            },
+          };
         },
       };
     },

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { prepareNotebooks } from './prepare-notebooks.mjs';
+import { prepareRuntime } from './prepare-runtime.mjs';
 import { renderInline } from './render-inline.mjs';
 
 const SITE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,3 +47,4 @@ fs.writeFileSync(path.join(OUT, 'exercises.json'), JSON.stringify(exercises));
 console.log(`site: ${chapterExercises.length} exercises`);
 
 prepareNotebooks({ root: ROOT, site: SITE });
+prepareRuntime({ root: ROOT, site: SITE });

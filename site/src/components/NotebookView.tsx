@@ -4,20 +4,20 @@
  * draws them; a malformed payload shows a readable error box.
  */
 import React, { useCallback, type ReactNode } from 'react';
-import CodeBlock from '@theme/CodeBlock';
+import NotebookRunner from './runner/NotebookRunner';
 import { validatePayload } from '@optilab/viz/validate';
 import { sparsityFigures } from '@optilab/viz/sparsity';
 import { quantizationFigures } from '@optilab/viz/quantization';
 import PlotlyFigure, { type FigureSpec } from './PlotlyFigure';
 
-type Output =
+export type Output =
   | { kind: 'text'; text: string; stream?: string }
   | { kind: 'error'; text: string }
   | { kind: 'html'; html: string }
   | { kind: 'image'; src: string }
   | { kind: 'payload'; mime: string; payload: unknown; text: string };
-type Cell = { type: 'markdown'; html: string } | { type: 'code'; source: string; count: number | null; outputs: Output[] } | { type: 'raw'; text: string };
-interface Notebook { name: string; file: string; title: string; outputsFrom: 'stored' | 'local-run' | 'none'; cells: Cell[] }
+export type Cell = { type: 'markdown'; html: string } | { type: 'code'; source: string; count: number | null; outputs: Output[] } | { type: 'raw'; text: string };
+export interface Notebook { name: string; file: string; title: string; outputsFrom: 'stored' | 'local-run' | 'none'; cells: Cell[] }
 
 export const LAB_URL = 'http://127.0.0.1:8888/lab/tree/';
 
@@ -45,7 +45,7 @@ function PayloadFigure({ id, all, k }: { id: string; all: (t: 'light' | 'dark') 
   return <PlotlyFigure id={id} build={build} height={340} />;
 }
 
-function OutputView({ o, cell, index }: { o: Output; cell: number; index: number }): ReactNode {
+export function OutputView({ o, cell, index }: { o: Output; cell: number; index: number }): ReactNode {
   switch (o.kind) {
     case 'text':
       return <pre className={o.stream === 'stderr' ? 'ol-feedback--bad' : undefined}>{o.text}</pre>;
@@ -64,33 +64,18 @@ export default function NotebookView({ nb }: { nb: Notebook }): ReactNode {
   return (
     <article data-notebook={nb.file}>
       <div className="ol-exercise__row">
-        <a className="button button--primary button--sm" href={`/notebooks/${nb.file}`} download={nb.file}>Download {nb.file}</a>
         <a className="button button--secondary button--sm" href={`${LAB_URL}${encodeURIComponent(nb.file)}`} target="_blank" rel="noreferrer" data-open-in-lab="">Open in the lab</a>
       </div>
       {nb.outputsFrom === 'none' && (
         <p className="ol-figure__caption" data-no-outputs="">
-          This notebook is stored without outputs. Run it in the lab, or run{' '}
+          This notebook is stored without outputs. Press <b>Run all</b> to run it here, run it in the lab, or run{' '}
           <code>npx optilab notebooks run --in-place notebooks/{nb.file}</code> and rebuild the site to show them here.
         </p>
       )}
       {nb.outputsFrom === 'local-run' && (
-        <p className="ol-figure__caption">Outputs from a local run (<code>.cache/executed/{nb.file}</code>).</p>
+        <p className="ol-figure__caption">Outputs from a local run (<code>.cache/executed/{nb.file}</code>) until you run a cell here.</p>
       )}
-      {nb.cells.map((c, i) => {
-        if (c.type === 'markdown') return <div key={i} className="ol-nb-cell markdown" dangerouslySetInnerHTML={{ __html: c.html }} />;
-        if (c.type === 'raw') return <pre key={i}>{c.text}</pre>;
-        return (
-          <div key={i} className="ol-nb-cell">
-            <div className="ol-nb-prompt">In [{c.count ?? ' '}]:</div>
-            <CodeBlock language="typescript">{c.source}</CodeBlock>
-            {c.outputs.length > 0 && (
-              <div className="ol-nb-output">
-                {c.outputs.map((o, j) => <OutputView key={j} o={o} cell={i} index={j} />)}
-              </div>
-            )}
-          </div>
-        );
-      })}
+      <NotebookRunner nb={nb} />
     </article>
   );
 }

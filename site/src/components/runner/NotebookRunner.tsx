@@ -1,0 +1,231 @@
+/**
+ * The runnable notebook: editable code cells, Run cell / Run all / Interrupt / Restart, live outputs, the
+ * compute backend and MNIST download progress, autosave of edits (localStorage), Download .ipynb and Reset to
+ * original. The session worker (TypeScript compiler, optilab, tfjs) loads only when a cell first runs.
+ */
+import React, { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { OutputView, type Notebook, type Output } from '../NotebookView';
+import { NotebookSession } from './session';
+import { appendOutput, labOnlyReason, type LiveOutput } from './outputs';
+import type { FromWorker } from './protocol';
+import type { FetchProgress } from './mnist';
+
+type CellRun = { state: 'queued' | 'running' | 'ok' | 'error' | 'interrupted'; outputs: LiveOutput[]; count?: number };
+type SessionState = 'not started' | 'starting' | 'idle' | 'busy' | 'interrupted';
+
+const storageKey = (file: string) => `optilab-notebook:${file}`;
+
+function loadEdits(file: string): Record<number, string> {
+  try {
+    return JSON.parse(window.localStorage.getItem(storageKey(file)) ?? '{}') as Record<number, string>;
+  } catch {
+    return {};
+  }
+}
+
+function TrainBar({ p }: { p: Extract<LiveOutput, { kind: 'train' }>['p'] }): ReactNode {
+  return (
+    <div className="ol-nb-train" data-train-progress={p.fraction.toFixed(3)}>
+      <progress max={1} value={p.fraction} /> epoch {p.epoch}/{p.epochs}, step {p.step}/{p.stepsPerEpoch}, loss {p.loss.toFixed(4)},{' '}
+      {Math.round(p.imagesPerSecond)} images/s
+    </div>
+  );
+}
+
+function LiveOutputView({ o, cell, index }: { o: LiveOutput; cell: number; index: number }): ReactNode {
+  if (o.kind === 'train') return <TrainBar p={o.p} />;
+  return <OutputView o={o as Output} cell={cell} index={index} />;
+}
+
+function fmtBytes(n: number): string {
+  return `${(n / 1e6).toFixed(1)} MB`;
+}
+
+export default function NotebookRunner({ nb }: { nb: Notebook }): ReactNode {
+  const original = nb.cells.map((c) => (c.type === 'code' ? c.source : ''));
+  const [sources, setSources] = useState<string[]>(original);
+  const [runs, setRuns] = useState<Record<number, CellRun>>({});
+  const [state, setState] = useState<SessionState>('not started');
+  const [backend, setBackend] = useState<string | null>(null);
+  const [data, setData] = useState<FetchProgress | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const session = useRef<NotebookSession | null>(null);
+  const pending = useRef(new Map<number, (ok: boolean) => void>());
+  const idToCell = useRef(new Map<number, number>());
+  const nextId = useRef(1);
+  const counter = useRef(0);
+  const stopAll = useRef(false);
+
+  useEffect(() => {
+    const edits = loadEdits(nb.file);
+    if (Object.keys(edits).length) setSources(original.map((s, i) => edits[i] ?? s));
+    return () => session.current?.stop();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [nb.file]);
+
+  const onMessage = useCallback((m: FromWorker) => {
+    if (m.type === 'backend') { setBackend(m.name); return; }
+    if (m.type === 'data') { setData(m.p); return; }
+    if (m.type === 'ready') return;
+    const cell = idToCell.current.get(m.id);
+    if (cell === undefined) return;
+    if (m.type === 'started') {
+      setState('busy');
+      setRuns((r) => ({ ...r, [cell]: { ...r[cell], state: 'running' } }));
+      return;
+    }
+    setRuns((r) => {
+      const cur = r[cell] ?? { state: 'running', outputs: [] };
+      const outputs = appendOutput(cur.outputs, m);
+      if (m.type === 'done') return { ...r, [cell]: { ...cur, outputs, state: m.ok ? 'ok' : 'error', count: ++counter.current } };
+      return { ...r, [cell]: { ...cur, outputs } };
+    });
+    if (m.type === 'done') {
+      pending.current.get(m.id)?.(m.ok);
+      pending.current.delete(m.id);
+      if (pending.current.size === 0) setState('idle');
+    }
+  }, []);
+
+  const runCell = useCallback((i: number, source: string): Promise<boolean> => {
+    if (!session.current) {
+      session.current = new NotebookSession(onMessage);
+      setState('starting');
+    }
+    const id = nextId.current++;
+    idToCell.current.set(id, i);
+    setRuns((r) => ({ ...r, [i]: { state: 'queued', outputs: [] } }));
+    return new Promise<boolean>((resolve) => {
+      pending.current.set(id, resolve);
+      void session.current!.run(id, source);
+    });
+  }, [onMessage]);
+
+  const stopSession = useCallback((why: 'interrupted' | 'restarted') => {
+    stopAll.current = true;
+    session.current?.stop();
+    session.current = null;
+    setBackend(null);
+    const stopped = new Set<number>();
+    for (const [id, resolve] of pending.current) {
+      const cell = idToCell.current.get(id);
+      if (cell !== undefined) stopped.add(cell);
+      resolve(false);
+    }
+    pending.current.clear();
+    setRuns((r) => {
+      const next = { ...r };
+      for (const c of stopped) {
+        const cur = next[c] ?? { state: 'queued', outputs: [] };
+        next[c] = { ...cur, state: 'interrupted', outputs: [...cur.outputs, { kind: 'error', text: why === 'interrupted' ? 'Interrupted: the session was stopped and its state is gone. Run the cells again (from the top) to continue.' : 'Not run: the session was restarted.' }] };
+      }
+      return next;
+    });
+    setState(why === 'interrupted' ? 'interrupted' : 'not started');
+    setNotice(why === 'interrupted'
+      ? `Interrupted at ${new Date().toLocaleTimeString()}: the session was stopped (variables are gone). Press Run all or run cells again.`
+      : 'Restarted: a fresh session starts when you run a cell.');
+  }, []);
+
+  const runAll = useCallback(async () => {
+    stopAll.current = false;
+    setNotice(null);
+    for (let i = 0; i < nb.cells.length; i++) {
+      if (nb.cells[i].type !== 'code') continue;
+      if (stopAll.current) return;
+      const why = labOnlyReason(sources[i]);
+      if (why) {
+        setRuns((r) => ({ ...r, [i]: { state: 'error', outputs: [{ kind: 'error', text: `Not run in the browser: this cell ${why}, which runs only in the lab (optilab lab). Run all continues with the next cell.` }] } }));
+        continue;
+      }
+      const ok = await runCell(i, sources[i]);
+      if (!ok) {
+        if (!stopAll.current) setNotice(`Run all stopped at cell ${i + 1}: it raised an error (see below).`);
+        return;
+      }
+    }
+  }, [nb.cells, sources, runCell]);
+
+  const edit = (i: number, v: string) => {
+    setSources((s) => {
+      const next = s.map((x, k) => (k === i ? v : x));
+      const edits: Record<number, string> = {};
+      next.forEach((x, k) => { if (x !== original[k]) edits[k] = x; });
+      try { window.localStorage.setItem(storageKey(nb.file), JSON.stringify(edits)); } catch { /* storage full or disabled */ }
+      return next;
+    });
+  };
+
+  const reset = () => {
+    if (!window.confirm('Discard your edits of this notebook and go back to the original?')) return;
+    window.localStorage.removeItem(storageKey(nb.file));
+    setSources(original);
+  };
+
+  const download = async () => {
+    const res = await fetch(`/notebooks/${nb.file}`);
+    const ipynb = (await res.json()) as { cells: { cell_type: string; source: string | string[]; outputs?: unknown[]; execution_count?: number | null }[] };
+    ipynb.cells.forEach((c, i) => {
+      if (c.cell_type === 'code' && sources[i] !== undefined && sources[i] !== original[i]) {
+        c.source = sources[i].split(/(?<=\n)/);
+        c.outputs = [];
+        c.execution_count = null;
+      }
+    });
+    const url = URL.createObjectURL(new Blob([JSON.stringify(ipynb, null, 1) + '\n'], { type: 'application/x-ipynb+json' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = nb.file;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+
+  const edited = sources.some((s, i) => s !== original[i]);
+  const busy = state === 'busy' || state === 'starting';
+  return (
+    <>
+      <div className="ol-nb-toolbar" data-session-state={state} data-backend={backend ?? ''}>
+        <button type="button" className="button button--primary button--sm" onClick={() => void runAll()} data-run-all="">Run all</button>
+        <button type="button" className="button button--secondary button--sm" onClick={() => stopSession('interrupted')} disabled={!busy} data-interrupt="">Interrupt</button>
+        <button type="button" className="button button--secondary button--sm" onClick={() => stopSession('restarted')} data-restart="">Restart</button>
+        <button type="button" className="button button--secondary button--sm" onClick={() => void download()} data-download="">Download .ipynb</button>
+        <button type="button" className="button button--secondary button--sm" onClick={reset} disabled={!edited} data-reset="">Reset to original</button>
+        <span className="ol-nb-status">
+          Session: <b data-state="">{state}</b>
+          {backend && <> · tfjs backend: <b data-backend-name="">{backend}</b></>}
+          {data && <> · MNIST {data.file}: {data.fromCache ? 'from the browser cache' : 'downloading'} {fmtBytes(data.loaded)}{data.total ? ` / ${fmtBytes(data.total)}` : ''}
+            {data.total > 0 && <progress max={data.total} value={data.loaded} data-mnist-progress="" />}</>}
+          {edited && <> · <span data-edited="">your edits are saved in this browser</span></>}
+        </span>
+      </div>
+      {notice && <p className="ol-figure__caption" role="status" data-notice="">{notice}</p>}
+      <p className="ol-figure__caption">
+        Cells run in your browser (TypeScript compiled here, a Web Worker per session, the same optilab library, quick mode).
+        Cells that need ONNX Runtime for Node, Python or files on disk say so and run only in the lab.
+      </p>
+      {nb.cells.map((c, i) => {
+        if (c.type === 'markdown') return <div key={i} className="ol-nb-cell markdown" dangerouslySetInnerHTML={{ __html: c.html }} />;
+        if (c.type === 'raw') return <pre key={i}>{c.text}</pre>;
+        const run = runs[i];
+        const why = labOnlyReason(sources[i]);
+        const rows = Math.max(2, sources[i].split('\n').length);
+        return (
+          <div key={i} className="ol-nb-cell" data-cell={i} data-cell-state={run?.state ?? 'stored'}>
+            <div className="ol-nb-prompt">
+              In [{run ? (run.state === 'ok' || run.state === 'error' ? run.count : '*') : c.count ?? ' '}]:{' '}
+              <button type="button" className="button button--link button--sm" onClick={() => { stopAll.current = false; void runCell(i, sources[i]); }} data-run-cell="">▶ Run cell</button>
+              {why && <span className="badge badge--warning" data-lab-only="">lab only: {why}</span>}
+            </div>
+            <textarea className="ol-nb-editor" spellCheck={false} value={sources[i]} rows={rows} onChange={(e) => edit(i, e.target.value)}
+              onKeyDown={(e) => { if (e.key === 'Enter' && e.shiftKey) { e.preventDefault(); stopAll.current = false; void runCell(i, sources[i]); } }} aria-label={`code cell ${i + 1}`} />
+            <div className="ol-nb-output" data-outputs={run ? 'live' : 'stored'}>
+              {run
+                ? run.outputs.map((o, j) => <LiveOutputView key={j} o={o} cell={i} index={j} />)
+                : c.outputs.map((o, j) => <OutputView key={j} o={o} cell={i} index={j} />)}
+            </div>
+          </div>
+        );
+      })}
+    </>
+  );
+}

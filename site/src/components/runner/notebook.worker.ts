@@ -1,0 +1,128 @@
+/**
+ * A notebook session: a Web Worker that compiles each cell (./transform) and runs it in one global scope, so
+ * state carries over between cells like a tslab kernel. Output goes to the page as it comes (console,
+ * show.* bundles, tslab.display, training and download progress). The page interrupts by terminating it.
+ */
+import { compileCell, CellCompileError } from './transform';
+import type { FromWorker, ToWorker } from './protocol';
+
+const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
+const AsyncFunction = (async () => undefined).constructor as new (...args: string[]) => (imp: (s: string) => Promise<unknown>) => Promise<unknown>;
+let current = 0;
+
+// Notebooks read `process.env.OPTILAB_QUICK`: the site runs them in quick mode.
+(self as unknown as { process: unknown }).process = { env: { OPTILAB_QUICK: '1' } };
+
+function format(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v instanceof Error) return v.stack ?? `${v.name}: ${v.message}`;
+  if (typeof v === 'function') return `[Function ${v.name || '(anonymous)'}]`;
+  if (v && typeof v === 'object' && 'shape' in v && 'dtype' in v && typeof (v as { toString: () => string }).toString === 'function') {
+    return (v as { toString: (verbose?: boolean) => string }).toString();
+  }
+  try {
+    const s = JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : ArrayBuffer.isView(x) && !(x instanceof DataView) ? Array.from(x as unknown as ArrayLike<number>) : x), 2);
+    return s === undefined ? String(v) : s;
+  } catch {
+    return String(v);
+  }
+}
+
+const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+function tableHtml(rows: unknown): string {
+  const entries = Object.entries(rows as Record<string, unknown>);
+  const cols = [...new Set(entries.flatMap(([, r]) => (r && typeof r === 'object' ? Object.keys(r) : ['Values'])))];
+  const cell = (r: unknown, c: string) => escape(r && typeof r === 'object' ? format((r as Record<string, unknown>)[c] ?? '') : c === 'Values' ? format(r) : '');
+  return `<table><thead><tr><th>(index)</th>${cols.map((c) => `<th>${escape(c)}</th>`).join('')}</tr></thead><tbody>${entries
+    .map(([k, r]) => `<tr><td>${escape(k)}</td>${cols.map((c) => `<td>${cell(r, c)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+const out = (name: 'stdout' | 'stderr') => (...args: unknown[]) => post({ type: 'stream', id: current, name, text: args.map(format).join(' ') + '\n' });
+console.log = out('stdout');
+console.info = out('stdout');
+console.debug = out('stdout');
+console.warn = out('stderr');
+console.error = out('stderr');
+console.table = (rows: unknown) => post({ type: 'display', id: current, bundle: { 'text/html': tableHtml(rows), 'text/plain': format(rows) } });
+
+const tslab = {
+  display: {
+    html: (html: string) => post({ type: 'display', id: current, bundle: { 'text/html': html } }),
+    text: (text: string) => post({ type: 'stream', id: current, name: 'stdout', text: text + '\n' }),
+    markdown: (md: string) => post({ type: 'display', id: current, bundle: { 'text/plain': md } }),
+    svg: (svg: string) => post({ type: 'display', id: current, bundle: { 'image/svg+xml': svg } }),
+    png: (b: Uint8Array) => post({ type: 'display', id: current, bundle: { 'image/png': btoa(String.fromCharCode(...b)) } }),
+    raw: (mime: string, text: string) => post({ type: 'display', id: current, bundle: { [mime]: text } }),
+  },
+};
+
+const NODE_ONLY: Record<string, string> = {
+  fs: 'it reads and writes files on disk', path: 'it works on file paths of the machine', os: 'it asks the operating system',
+  child_process: 'it starts programs', 'onnxruntime-node': 'ONNX Runtime for Node is a native module',
+};
+
+let optilab: Promise<typeof import('./optilab-browser')> | null = null;
+function loadOptilab() {
+  if (!optilab) {
+    optilab = import('./optilab-browser').then(async (m) => {
+      m.setDisplaySink((bundle) => post({ type: 'display', id: current, bundle }));
+      m.setProgressHook((p) => post({ type: 'train', id: current, p }));
+      post({ type: 'backend', name: await m.initBackend() });
+      return m;
+    });
+  }
+  return optilab;
+}
+
+async function importModule(spec: string): Promise<unknown> {
+  const bare = spec.replace(/^node:/, '');
+  if (spec === 'optilab' || spec === 'optilab/core') return loadOptilab();
+  if (spec === 'tslab') return tslab;
+  if (spec === '@tensorflow/tfjs-core' || spec === '@tensorflow/tfjs') return (await loadOptilab()).tf;
+  if (spec === '@tensorflow/tfjs-layers') return (await loadOptilab()).tfl;
+  if (NODE_ONLY[bare]) throw new Error(`import '${spec}': this cell runs only in the lab (optilab lab), not in the browser: ${NODE_ONLY[bare]}.`);
+  throw new Error(`import '${spec}': the browser session provides optilab, tslab, @tensorflow/tfjs-core and @tensorflow/tfjs-layers only`);
+}
+
+/** Fetches the MNIST splits a cell will read, before it runs (loadMnist stays synchronous, as in Node). */
+async function prefetch(source: string): Promise<void> {
+  const training = /trainCached|loadDataset/.test(source);
+  const uses = /loadMnist|loadDataset|trainCached/.test(source);
+  if (!uses) return;
+  const m = await loadOptilab();
+  void m;
+  const { ensureMnist } = await import('./mnist');
+  const splits = new Set<'train' | 'test'>();
+  if (training || /split:\s*['"]train['"]/.test(source)) splits.add('train');
+  if (training || /split:\s*['"]test['"]/.test(source)) splits.add('test');
+  if (splits.size === 0) { splits.add('train'); splits.add('test'); }
+  for (const s of splits) await ensureMnist(s, (p) => post({ type: 'data', id: current, p }));
+}
+
+async function run(msg: ToWorker): Promise<void> {
+  current = msg.id;
+  post({ type: 'started', id: msg.id });
+  try {
+    const { body } = compileCell(msg.source);
+    await prefetch(msg.source);
+    const fn = new AsyncFunction('__import', body);
+    const value = await fn(importModule);
+    if (value !== undefined) post({ type: 'result', id: msg.id, text: format(value) });
+    post({ type: 'done', id: msg.id, ok: true });
+  } catch (e) {
+    const err = e as Error;
+    if (e instanceof CellCompileError) {
+      post({ type: 'done', id: msg.id, ok: false, error: { name: 'CompileError', message: `line ${e.line}, column ${e.column}: ${e.detail}`, line: e.line, column: e.column } });
+    } else {
+      post({ type: 'done', id: msg.id, ok: false, error: { name: err?.name ?? 'Error', message: err?.message ?? String(e), stack: err?.stack } });
+    }
+  }
+}
+
+// Cells run one after another, in the order the page sent them.
+let queue: Promise<void> = Promise.resolve();
+self.onmessage = (ev: MessageEvent<ToWorker>) => {
+  if (ev.data.type === 'run') queue = queue.then(() => run(ev.data));
+};
+post({ type: 'ready' });

@@ -1,0 +1,68 @@
+/** Turns session messages into the outputs a notebook page shows (same shapes as stored outputs). */
+import type { FromWorker, TrainProgressMsg } from './protocol';
+
+export const PAYLOAD_MIMES = ['application/vnd.optilab.sparsity+json', 'application/vnd.optilab.quantization+json'];
+
+export type LiveOutput =
+  | { kind: 'text'; text: string; stream?: string }
+  | { kind: 'error'; text: string }
+  | { kind: 'html'; html: string }
+  | { kind: 'image'; src: string }
+  | { kind: 'payload'; mime: string; payload: unknown; text: string }
+  | { kind: 'train'; p: TrainProgressMsg };
+
+/** A display bundle as one output (optilab payloads first, then images, HTML, text). */
+export function bundleOutput(bundle: Record<string, unknown>): LiveOutput | null {
+  for (const mime of PAYLOAD_MIMES) {
+    if (bundle[mime] !== undefined) {
+      const payload = typeof bundle[mime] === 'string' ? JSON.parse(bundle[mime] as string) : bundle[mime];
+      return { kind: 'payload', mime, payload, text: String(bundle['text/plain'] ?? '') };
+    }
+  }
+  if (bundle['image/png']) return { kind: 'image', src: `data:image/png;base64,${bundle['image/png']}` };
+  if (bundle['image/svg+xml']) return { kind: 'html', html: String(bundle['image/svg+xml']) };
+  if (bundle['text/html']) return { kind: 'html', html: String(bundle['text/html']) };
+  if (bundle['text/plain'] !== undefined) return { kind: 'text', text: String(bundle['text/plain']) };
+  return null;
+}
+
+/** Appends one message's output to a cell's outputs (streams merge; training progress replaces itself). */
+export function appendOutput(prev: LiveOutput[], m: FromWorker): LiveOutput[] {
+  if (m.type === 'stream') {
+    const last = prev[prev.length - 1];
+    if (last && last.kind === 'text' && last.stream === m.name) return [...prev.slice(0, -1), { ...last, text: last.text + m.text }];
+    return [...prev, { kind: 'text', stream: m.name, text: m.text }];
+  }
+  if (m.type === 'display') {
+    const o = bundleOutput(m.bundle);
+    return o ? [...prev, o] : prev;
+  }
+  if (m.type === 'result') return [...prev, { kind: 'text', text: m.text }];
+  if (m.type === 'train') {
+    const i = prev.findIndex((o) => o.kind === 'train');
+    const o: LiveOutput = { kind: 'train', p: m.p };
+    return i < 0 ? [...prev, o] : [...prev.slice(0, i), o, ...prev.slice(i + 1)];
+  }
+  if (m.type === 'done' && !m.ok && m.error) {
+    const stack = m.error.stack && m.error.name !== 'CompileError' ? `\n${m.error.stack.split('\n').filter((l) => !/notebook\.worker|webpack|rspack|\.js:\d+/.test(l) || /anonymous|eval/.test(l)).slice(1, 6).join('\n')}` : '';
+    return [...prev, { kind: 'error', text: `${m.error.name}: ${m.error.message}${stack}` }];
+  }
+  return prev;
+}
+
+const LAB_ONLY: [RegExp, string][] = [
+  [/from\s+['"](?:node:)?(fs|os|path|child_process|onnxruntime-node)['"]/, "imports Node's '$1' module"],
+  [/\bol\.(runOnnx|createSession|measureOnnxModel)\b/, 'runs the model with ONNX Runtime for Node (ol.$1)'],
+  [/\bol\.(checkOnnxFile|hasPythonOnnx)\b/, 'calls the Python onnx checker (ol.$1)'],
+  [/\bol\.(importOnnx|inspectOnnx|saveModel|loadModel)\b/, 'reads or writes files on disk (ol.$1)'],
+  [/\brequire\(/, 'uses require() of Node'],
+];
+
+/** Why a cell cannot run in the browser, or null when it can. */
+export function labOnlyReason(source: string): string | null {
+  for (const [re, why] of LAB_ONLY) {
+    const m = re.exec(source);
+    if (m) return why.replace('$1', m[1] ?? '');
+  }
+  return null;
+}

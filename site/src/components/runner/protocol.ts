@@ -1,0 +1,17 @@
+/** Messages between a notebook page and its session worker (notebook.worker.ts). */
+import type { FetchProgress } from './mnist';
+
+export type ToWorker = { type: 'run'; id: number; source: string };
+
+export interface TrainProgressMsg { epoch: number; epochs: number; step: number; stepsPerEpoch: number; fraction: number; loss: number; imagesPerSecond: number }
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'started'; id: number }
+  | { type: 'stream'; id: number; name: 'stdout' | 'stderr'; text: string }
+  | { type: 'display'; id: number; bundle: Record<string, unknown> }
+  | { type: 'result'; id: number; text: string }
+  | { type: 'train'; id: number; p: TrainProgressMsg }
+  | { type: 'data'; id: number; p: FetchProgress }
+  | { type: 'backend'; name: string }
+  | { type: 'done'; id: number; ok: boolean; error?: { name: string; message: string; stack?: string; line?: number; column?: number } };
