@@ -64,6 +64,7 @@ export default function NotebookView({ nb }: { nb: Notebook }): ReactNode {
   return (
     <article data-notebook={nb.file}>
       <div className="ol-exercise__row">
+        <a className="button button--primary button--sm" href={`/notebooks/${nb.file}`} download={nb.file}>Download {nb.file}</a>
         <a className="button button--secondary button--sm" href={`${LAB_URL}${encodeURIComponent(nb.file)}`} target="_blank" rel="noreferrer" data-open-in-lab="">Open in the lab</a>
       </div>
       {nb.outputsFrom === 'none' && (
