@@ -227,14 +227,6 @@ export function stripHidden(source: string): string {
   return out.join('\n');
 }
 
-/** Removes only the marker lines, keeping hidden tests (what runs when grading). */
-export function unmarkHidden(source: string): string {
-  return source
-    .split('\n')
-    .filter((l) => l.trim() !== MARKERS.beginHidden && l.trim() !== MARKERS.endHidden)
-    .join('\n');
-}
-
 /**
  * The student version of a source notebook: solutions replaced by a stub, visible tests kept, hidden tests
  * removed, outputs cleared, every graded or locked cell tagged with its grade_id, locked cells checksummed

@@ -21,7 +21,7 @@ import { kernelV8Flags, sandboxedKernelLaunch, SandboxLimits } from './sandbox';
 import { KernelImage, kernelImageOrNull, rejectKernelImage } from './kernel-image';
 import { HARNESS_PATH as HARNESS } from './harness-path';
 import { CheckRecord, StudentChannel, TestsSession, TrustedRun } from './trusted-tests';
-import { compileTrusted, declaredNames, mentionedNames, splitTestsCell } from './trusted-program';
+import { API_NAMES, compileTrusted, declaredNames, mentionedNames, splitTestsCell } from './trusted-program';
 
 export type { CheckRecord } from './trusted-tests';
 
@@ -31,15 +31,13 @@ export class GradingKernel {
 
   constructor(
     readonly kernel: Kernel,
-    socket: Socket,
+    private readonly socket: Socket,
     readonly dirs: string[],
     /** The course repository (the trusted tests resolve `optilab` from it). */
     readonly repo: string,
   ) {
     this.channel = new StudentChannel(socket);
-    this.socket = socket;
   }
-  private readonly socket: Socket;
 
   /** Kills the kernel and removes its private folders. */
   dispose(): void {
@@ -222,9 +220,6 @@ function textOf(r: ExecuteResult): { error: string; output: string } {
   return { error: error.slice(0, 4000), output: output.slice(0, 2000) };
 }
 
-/** The grading API names a locked cell may declare for students (the trusted runner has its own). */
-const API_NAMES = new Set(['check', 'expect', 'ref']);
-
 /** Locked cells whose declarations the tests mention: they also run, from the source, on the trusted side. */
 function lockedCellsForTests(plan: PlanCell[]): Set<number> {
   const mentioned = new Set<string>();
@@ -387,11 +382,7 @@ export async function runPlan(plan: PlanCell[], acquire: () => Promise<GradingKe
         if (!(await restart(plan.length))) stopped = true;
       }
     }
-    for (const t of tests) {
-      const cell = plan.find((c) => c.kind === 'tests' && c.gradeId === t.gradeId)!;
-      if (t.checks.length && scoreOf(cell.points, t.checks).total <= 0 && !t.message) t.message = 'no check ran';
-      if (!t.checks.length && !t.message) t.message = 'no check ran';
-    }
+    for (const t of tests) if (!t.message && scoreOf(t.points, t.checks).total <= 0) t.message = 'no check ran';
     return { tests, cells, restarts };
   } finally {
     gk.dispose();

@@ -8,13 +8,10 @@
  *      never a name of the JavaScript or Node globals (a student's `const Math = ...` stays in the kernel).
  */
 import ts from 'typescript';
-
-/** The hidden-region markers of a tests cell (see format.ts MARKERS). */
-const BEGIN_HIDDEN = '// BEGIN HIDDEN TESTS';
-const END_HIDDEN = '// END HIDDEN TESTS';
+import { MARKERS, stripHidden } from './format';
 
 /** Names the grading API provides to every trusted program. */
-const API_NAMES = new Set(['check', 'expect', 'ref', 'require']);
+export const API_NAMES = new Set(['check', 'expect', 'ref', 'require']);
 
 /** Global names of a JavaScript realm in Node (recorded before any other module could add to them). */
 const GLOBAL_NAMES = new Set([...Object.getOwnPropertyNames(globalThis), 'undefined', 'NaN', 'Infinity', 'arguments', 'this', 'globalThis']);
@@ -96,27 +93,9 @@ function importsToRequire(source: string): string {
  */
 export function splitTestsCell(source: string): { visible: string; hidden: string | null } {
   const lines = source.split('\n');
-  const visible: string[] = [];
-  const hidden: string[] = [];
-  let inside = false;
-  let any = false;
-  for (const line of lines) {
-    const t = line.trim();
-    if (t === BEGIN_HIDDEN) {
-      inside = true;
-      any = true;
-      hidden.push('__og_region(true);');
-      continue;
-    }
-    if (t === END_HIDDEN) {
-      inside = false;
-      hidden.push('__og_region(false);');
-      continue;
-    }
-    hidden.push(line);
-    if (!inside) visible.push(line);
-  }
-  return { visible: visible.join('\n'), hidden: any ? hidden.join('\n') : null };
+  if (!lines.some((l) => l.trim() === MARKERS.beginHidden)) return { visible: source, hidden: null };
+  const region = (l: string) => (l.trim() === MARKERS.beginHidden ? '__og_region(true);' : l.trim() === MARKERS.endHidden ? '__og_region(false);' : l);
+  return { visible: stripHidden(source), hidden: lines.map(region).join('\n') };
 }
 
 /**
