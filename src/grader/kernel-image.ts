@@ -1,5 +1,5 @@
 /**
- * Builds and finds the kernel image (see ./kernel-image.js): a startup snapshot from which grading kernels
+ * Builds and finds the kernel image (see ./kernel-image-build.js): a startup snapshot from which grading kernels
  * start with TypeScript loaded and the common declaration files parsed. One image per Node binary, V8 flags,
  * TypeScript and entry script; it is rebuilt when any file it pre-parsed has changed on disk.
  */
@@ -65,7 +65,8 @@ const building = new Map<string, Promise<KernelImage>>();
  */
 export function kernelImage(opts: KernelImageOptions): Promise<KernelImage> {
   const typescript = tslabTypeScript(opts.repo);
-  const entry = graderAssetPath('kernel-image.js');
+  // The builder is named apart from this module: tsc writes this one to dist/grader/kernel-image.js.
+  const entry = graderAssetPath('kernel-image-build.js');
   const dir = opts.cacheDir ?? path.join(opts.repo, '.cache', 'kernel-image');
   const key = imageKey(opts, typescript, entry);
   const blob = path.join(dir, `${key}.blob`);
@@ -116,7 +117,20 @@ async function build(opts: KernelImageOptions, f: { typescript: string; entry: s
 const warned = new Set<string>();
 const rejected = new Set<string>();
 
+let fallback: string | null = null;
+
+/**
+ * Why kernels of this process started without the kernel image (the first reason), or null when they did not.
+ *
+ * @example
+ * kernelImageFallback() // null, or 'building the kernel image failed (exit 1): ...'
+ */
+export function kernelImageFallback(): string | null {
+  return fallback;
+}
+
 function warnOnce(msg: string): void {
+  fallback ??= msg.split('\n')[0].slice(0, 300);
   if (warned.has(msg)) return;
   warned.add(msg);
   process.stderr.write(`optilab grader: kernels start without the kernel image (${msg.split('\n')[0].slice(0, 300)})\n`);

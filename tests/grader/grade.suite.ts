@@ -95,6 +95,35 @@ test('a zip of submissions grades like the folder; Gradescope results.json per s
   assert.match(html, /data-testid="score">3 \/ 5</);
 });
 
+test('a folder is graded on the notebook named after the assignment, the others reported; ambiguity refused; the compiled CLI uses the kernel image', () => {
+  const dir = path.join(work, 'subs-folders');
+  const good: any = release(notebook(MINI) as any);
+  for (const c of good.cells) {
+    if (c.metadata?.nbgrader?.grade_id === 'clamp') c.source = CLAMP;
+    if (c.metadata?.nbgrader?.grade_id === 'mean') c.source = `function mean(xs: number[]): number { ${MEANS[1]} }`;
+  }
+  const stub = release(notebook(MINI) as any);
+  fs.mkdirSync(path.join(dir, 'picky'), { recursive: true });
+  // sorted first, a scratch notebook with nothing solved must not be the one graded
+  fs.writeFileSync(path.join(dir, 'picky', 'Scratch.ipynb'), JSON.stringify(stub));
+  fs.writeFileSync(path.join(dir, 'picky', 'mini.ipynb'), JSON.stringify(good));
+  fs.mkdirSync(path.join(dir, 'unsure'));
+  fs.writeFileSync(path.join(dir, 'unsure', 'a.ipynb'), JSON.stringify(good));
+  fs.writeFileSync(path.join(dir, 'unsure', 'b.ipynb'), JSON.stringify(stub));
+  const out = path.join(work, 'out-folders');
+  // the compiled CLI, as `npx optilab` runs it: its kernels start from the kernel image (a fresh clone once fell back)
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'src', 'dist', 'cli', 'main.js'), 'grade', dir, '--assignment', source, '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /; kernel image: used$/m);
+  assert.doesNotMatch(r.stderr, /without the kernel image/);
+  const all = results(out);
+  assert.equal(all.get('picky')!.score, 5);
+  assert.ok(all.get('picky')!.notes.some((n) => /other notebooks in the folder: Scratch\.ipynb/.test(n)), JSON.stringify(all.get('picky')!.notes));
+  assert.equal(all.get('unsure')!.status, 'invalid');
+  assert.equal(all.get('unsure')!.score, 0);
+  assert.match(all.get('unsure')!.notes.join(' '), /2 notebooks \(a\.ipynb, b\.ipynb\) and none named mini\.ipynb/);
+});
+
 test('usage errors are clear', () => {
   const r = runCli(['grade', subs, '--out', path.join(work, 'x')]);
   assert.equal(r.status, 2);

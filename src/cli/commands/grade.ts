@@ -8,6 +8,7 @@ import { parseRedisUrl } from '../../grader/redis';
 import { gradeSubmissions } from '../../grader/grade';
 import { DEFAULT_LIMITS } from '../../grader/runner';
 import { JOB_ATTEMPTS } from '../../grader/queue';
+import { kernelImageFallback } from '../../grader/kernel-image';
 
 const usage = `usage: optilab grade <submissions dir or .zip> --assignment <source.ipynb> --out <dir>
                     [--jobs <n>] [--cell-timeout <s>] [--notebook-timeout <s>] [--memory <MiB>]
@@ -75,7 +76,7 @@ export const command: Command = {
           else console.log(`${head}: ${e.result!.status === 'invalid' ? 'INVALID ' : ''}${e.result!.score}/${e.result!.maxScore} (${e.result!.seconds.toFixed(1)} s${e.result!.restarts ? `, ${e.result!.restarts} kernel restart(s)` : ''})`);
         },
       });
-      console.log(`graded ${s.graded}, already graded ${s.skipped}, grader errors ${s.failed.length}, of ${s.total} submissions in ${s.seconds.toFixed(1)} s -> ${s.out}`);
+      console.log(`graded ${s.graded}, already graded ${s.skipped}, grader errors ${s.failed.length}, of ${s.total} submissions in ${s.seconds.toFixed(1)} s -> ${s.out}${queue === undefined && s.graded ? imageNote() : ''}`);
       return s.failed.length ? 1 : 0;
     } catch (e) {
       if (e instanceof NotebookFormatError) {
@@ -86,3 +87,9 @@ export const command: Command = {
     }
   },
 };
+
+/** The summary's word on the kernel image: kernels started without it are slower, and the reason says why. */
+function imageNote(): string {
+  const why = kernelImageFallback();
+  return why ? `; kernel image: not used (${why})` : '; kernel image: used';
+}

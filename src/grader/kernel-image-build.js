@@ -5,7 +5,7 @@
  * which is most of what grading costs. Nothing of any student is in it: it is built by the grader from
  * read-only files, before any submission runs, and every kernel still starts as a fresh process.
  *
- * Plain JavaScript, run by `node --snapshot-blob <blob> --build-snapshot kernel-image.js` with its settings
+ * Plain JavaScript, run by `node --snapshot-blob <blob> --build-snapshot kernel-image-build.js` with its settings
  * in OPTILAB_KERNEL_IMAGE (see ./kernel-image.ts). During the build only Node's built-in modules can be
  * required, so TypeScript is evaluated from its source text.
  *
