@@ -42,9 +42,48 @@ export interface KernelLaunch {
   onSpawn?: (child: ChildProcess) => void;
   /** Called once the kernel is killed (e.g. to remove its cgroups). */
   cleanup?: () => void;
+  /** Called once the kernel answers, before any cell runs (e.g. to make the socket folder read-only). */
+  onConnected?: () => void;
 }
 
+/**
+ * Bounds on what a kernel can make the grader hold. A frame larger than MAX_FRAME_BYTES drops the connection
+ * (zeromq's maxMessageSize; the kernel reconnects, the message is lost), at most RECEIVE_QUEUE messages wait
+ * per socket, and a kernel that has sent more than MAX_KERNEL_BYTES in all is killed.
+ */
+export const MESSAGE_LIMITS = { MAX_FRAME_BYTES: 4 * 2 ** 20, RECEIVE_QUEUE: 64, MAX_FRAMES: 16, MAX_KERNEL_BYTES: 256 * 2 ** 20 };
+
 const DELIM = '<IDS|MSG>';
+
+const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Parses one message's frames: checks the HMAC-SHA256 signature with `key` and the shape every reader relies
+ * on (objects for header, parent header, metadata and content; a string msg_type; a string or absent parent
+ * msg_id). Returns null for anything else, never throws.
+ *
+ * @example
+ * parseKernelFrames([Buffer.from('<IDS|MSG>'), sig, header, parent, metadata, content], key)?.header.msg_type // 'stream'
+ */
+export function parseKernelFrames(frames: Buffer[], key: string): JupyterMessage | null {
+  if (frames.length > MESSAGE_LIMITS.MAX_FRAMES) return null;
+  const i = frames.findIndex((f) => f.length === DELIM.length && f.toString() === DELIM);
+  if (i < 0 || frames.length < i + 6) return null;
+  const parts = frames.slice(i + 2, i + 6).map((f) => f.toString());
+  const h = createHmac('sha256', key);
+  for (const p of parts) h.update(p);
+  if (h.digest('hex') !== frames[i + 1].toString()) return null;
+  let m: JupyterMessage;
+  try {
+    m = { header: JSON.parse(parts[0]), parent_header: JSON.parse(parts[1]), metadata: JSON.parse(parts[2]), content: JSON.parse(parts[3]) };
+  } catch {
+    return null;
+  }
+  if (!isObject(m.header) || !isObject(m.parent_header) || !isObject(m.metadata) || !isObject(m.content)) return null;
+  if (typeof m.header.msg_type !== 'string') return null;
+  if (m.parent_header.msg_id !== undefined && typeof m.parent_header.msg_id !== 'string') return null;
+  return m;
+}
 
 /**
  * A running tslab kernel. `execute(code, {timeoutMs})` runs one cell and collects its outputs; `kill()` ends the
@@ -58,14 +97,18 @@ const DELIM = '<IDS|MSG>';
 export class Kernel {
   readonly session = randomUUID();
   // linger 0: requests queued for a kernel that died (or never started) are dropped, not kept until exit.
-  private shell = new zmq.Dealer({ linger: 0 });
-  private iopub = new zmq.Subscriber({ linger: 0 });
+  private shell = new zmq.Dealer({ linger: 0, maxMessageSize: MESSAGE_LIMITS.MAX_FRAME_BYTES, receiveHighWaterMark: MESSAGE_LIMITS.RECEIVE_QUEUE });
+  private iopub = new zmq.Subscriber({ linger: 0, maxMessageSize: MESSAGE_LIMITS.MAX_FRAME_BYTES, receiveHighWaterMark: MESSAGE_LIMITS.RECEIVE_QUEUE });
+  /** Bytes of every message received from this kernel. */
+  receivedBytes = 0;
   private waiters = new Map<string, (m: JupyterMessage) => void>();
   private iopubHandlers = new Map<string, (m: JupyterMessage) => void>();
   private exitListeners: (() => void)[] = [];
   exited = false;
   private lastErrorAt = 0;
   exitInfo = '';
+  /** Why the grader stopped the kernel itself, if it did. */
+  private stopReason = '';
   stderrTail = '';
 
   constructor(
@@ -75,7 +118,7 @@ export class Kernel {
   ) {
     child.on('exit', (code, signal) => {
       this.exited = true;
-      this.exitInfo = signal ? `killed by ${signal}` : `exited with code ${code}`;
+      this.exitInfo = this.stopReason || (signal ? `killed by ${signal}` : `exited with code ${code}`);
       for (const l of this.exitListeners.splice(0)) l();
     });
     child.stderr?.on('data', (d: Buffer) => {
@@ -123,26 +166,34 @@ export class Kernel {
   private async readLoop(sock: zmq.Dealer | zmq.Subscriber, on: (m: JupyterMessage) => void): Promise<void> {
     try {
       for await (const frames of sock) {
+        for (const f of frames as Buffer[]) this.receivedBytes += f.length;
+        if (this.receivedBytes > MESSAGE_LIMITS.MAX_KERNEL_BYTES && !this.exited) {
+          this.stopReason = `was stopped: it sent more than ${MESSAGE_LIMITS.MAX_KERNEL_BYTES / 2 ** 20} MiB of messages`;
+          this.killProcess();
+          continue;
+        }
         const m = this.parse(frames as Buffer[]);
-        if (m) on(m);
+        // The kernel runs student code and holds the signing key: a message can be signed and still malformed.
+        // One bad message is dropped; it never ends the loop.
+        if (m) {
+          try {
+            on(m);
+          } catch {
+            // dropped
+          }
+        }
       }
     } catch {
       // socket closed
     }
   }
 
-  private parse(frames: Buffer[]): JupyterMessage | null {
-    const i = frames.findIndex((f) => f.toString() === DELIM);
-    if (i < 0 || frames.length < i + 6) return null;
-    const parts = frames.slice(i + 2, i + 6).map((f) => f.toString());
-    const h = createHmac('sha256', this.key);
-    for (const p of parts) h.update(p);
-    if (h.digest('hex') !== frames[i + 1].toString()) return null;
-    try {
-      return { header: JSON.parse(parts[0]), parent_header: JSON.parse(parts[1]), metadata: JSON.parse(parts[2]), content: JSON.parse(parts[3]) };
-    } catch {
-      return null;
-    }
+  /**
+   * A signed, well-formed Jupyter message from raw frames, or null (bad signature, malformed JSON or shape).
+   * Exposed for tests through {@link parseKernelFrames}.
+   */
+  parse(frames: Buffer[]): JupyterMessage | null {
+    return parseKernelFrames(frames, this.key);
   }
 
   private send(msgType: string, content: Record<string, unknown>): string {
@@ -257,6 +308,12 @@ export class Kernel {
 
   /** Kills the kernel's sandbox (SIGKILL to the launcher's process group) and closes the sockets. */
   kill(): void {
+    this.killProcess();
+    this.shell.close();
+    this.iopub.close();
+  }
+
+  private killProcess(): void {
     try {
       if (!this.exited && this.child.pid) process.kill(-this.child.pid, 'SIGKILL');
     } catch {
@@ -266,8 +323,6 @@ export class Kernel {
         // already gone
       }
     }
-    this.shell.close();
-    this.iopub.close();
   }
 }
 
@@ -295,6 +350,10 @@ export async function startKernel(launch: KernelLaunch, timeoutMs = 30_000): Pro
   const kernel = new Kernel(child, { shell: `ipc://${base}:1`, iopub: `ipc://${base}:2` }, key);
   try {
     await kernel.connect(timeoutMs);
+    // The kernel has read its key: the file goes before any cell runs (the key stays in the kernel's memory,
+    // which is why nothing the kernel says is trusted for a grade; see notebooks/labs/README.md).
+    fs.rmSync(connFile, { force: true });
+    launch.onConnected?.();
   } catch (e) {
     kernel.kill();
     throw e;

@@ -2,9 +2,11 @@
  * The sandbox one grading kernel runs in: bubblewrap with no network (own network namespace, no TCP at all:
  * the kernel talks to the grader over ipc sockets in its private folder), a read-only view of only what a
  * tslab kernel needs (/usr, a few /etc files, the checkout's node_modules and the optilab package), an empty
- * /proc, a private /tmp, a private writable scratch folder as its working directory, its own PID namespace
- * (so killing the sandbox kills every process it started), and resource limits (prlimit: data segment =
- * memory, file size, open files, CPU seconds). Everything else on the machine — the assignment source with
+ * /proc, a private /tmp and a private writable scratch folder as its working directory (both size-capped
+ * tmpfs, in memory counted by the memory cgroup), its own PID namespace (so killing the sandbox kills every
+ * process it started), and resource limits (prlimit: data segment = memory, file size, open files, CPU
+ * seconds; cgroups: processes, memory). The socket folder shared with the grader holds only the kernel's
+ * sockets: it is read-only for the kernel once it has started, and the connection file is gone by then. Everything else on the machine — the assignment source with
  * its hidden tests, the other submissions, the gradebook, the git history — does not exist inside.
  */
 import * as fs from 'fs';
@@ -20,9 +22,17 @@ export interface SandboxLimits {
   fileSizeMiB?: number;
   /** CPU seconds for the whole kernel (a backstop behind the grader's wall-clock limits). Default 600. */
   cpuSeconds?: number;
-  /** Maximum processes (cgroup pids.max when cgroups are writable). Default 64. */
+  /** Maximum processes (cgroup pids.max when cgroups are writable). Default 128. */
   maxProcesses?: number;
+  /** Size of the scratch folder (the working directory, a tmpfs), MiB. Default 256; /tmp gets 64. */
+  scratchMiB?: number;
 }
+
+/** Default size caps of the kernel's writable folders (tmpfs, so the memory cgroup counts them too). */
+export const SCRATCH_DEFAULTS = { scratchMiB: 256, tmpMiB: 64 };
+
+/** uid that owns a kernel's socket folder, so that the kernel (root without capabilities) cannot chmod it back. */
+const SOCKET_DIR_OWNER = 65534;
 
 let bwrapChecked: boolean | null = null;
 
@@ -73,6 +83,8 @@ export function sandboxedKernelLaunch(opts: { repo: string; scratch: string; soc
   const enter = cg.procs.length ? ['/bin/sh', '-c', 'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f"; shift; done; shift; exec "$@"', 'cg', ...cg.procs, '--'] : [];
   if (opts.sandbox === false) return { argv: [...enter, ...prlimit, ...kernelArgv], socketDir, extraStdio: ['pipe'], env: kernelEnv(scratch), cleanup: cg.remove };
   const ro = (p: string) => (fs.existsSync(p) ? ['--ro-bind', p, p] : []);
+  const mib = (n: number) => String(Math.round(n * 2 ** 20));
+  const socketDirLocked = prepareSocketDir(socketDir);
   const argv = [
     ...enter,
     ...prlimit,
@@ -86,12 +98,14 @@ export function sandboxedKernelLaunch(opts: { repo: string; scratch: string; soc
     ...(node.startsWith('/usr/') ? [] : ro(path.dirname(path.dirname(node)))),
     '--dev', '/dev',
     '--tmpfs', '/proc',
-    '--tmpfs', '/tmp',
+    '--size', mib(SCRATCH_DEFAULTS.tmpMiB), '--tmpfs', '/tmp',
     ...ro(path.join(repo, 'node_modules')),
     // the optilab package (node_modules/optilab links here): library code only, no notebooks or tests
     ...ro(path.join(repo, 'src')),
     ...(image ? ro(image.blob) : []),
-    '--bind', scratch, scratch,
+    // the scratch folder is a tmpfs of its own inside the sandbox (nothing of it reaches the host's disk)
+    '--size', mib(limits.scratchMiB ?? SCRATCH_DEFAULTS.scratchMiB), '--tmpfs', scratch,
+    '--symlink', path.join(repo, 'node_modules'), path.join(scratch, 'node_modules'),
     '--bind', socketDir, socketDir,
     '--chdir', scratch,
     '--unshare-all',
@@ -101,7 +115,22 @@ export function sandboxedKernelLaunch(opts: { repo: string; scratch: string; soc
     '--setenv', 'HOME', scratch,
     ...kernelArgv,
   ];
-  return { argv, socketDir, extraStdio: ['pipe'], env: kernelEnv(scratch), cleanup: cg.remove };
+  return { argv, socketDir, extraStdio: ['pipe'], env: kernelEnv(scratch), cleanup: cg.remove, onConnected: socketDirLocked };
+}
+
+/**
+ * Gives the socket folder to an unprivileged owner, writable until the kernel has created its sockets; the
+ * returned function then makes it read-only. Without root (no chown) the folder stays the grader's, and the
+ * kernel could chmod it back: the file size limit is then the only bound on what it writes there.
+ */
+function prepareSocketDir(dir: string): () => void {
+  try {
+    fs.chownSync(dir, SOCKET_DIR_OWNER, SOCKET_DIR_OWNER);
+    fs.chmodSync(dir, 0o777);
+  } catch {
+    return () => undefined;
+  }
+  return () => fs.chmodSync(dir, 0o555);
 }
 
 /**

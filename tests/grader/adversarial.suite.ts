@@ -229,6 +229,34 @@ function cases(): Record<string, Case> {
       answers: { clamp: 'function clamp(x: number, lo: number, hi: number): number { return NaN; }', mean: 'function mean(xs: number[]): number { return NaN; }' },
       expect: 0,
     },
+    // issue 22, 7: the connection file (with the signing key) and the socket folder, seen from the kernel
+    reads_kernel_key: {
+      answers: bad,
+      extra: [['', [
+        "const fsk = require('fs'); const pk = require('path');",
+        "const conn = process.argv[process.argv.indexOf('--config-path') + 1] ?? '';",
+        "try { const key = JSON.parse(fsk.readFileSync(conn, 'utf8')).key; console.log('KEY READ', String(key).length); } catch (e) { console.log('no connection file'); }",
+        "try { fsk.writeFileSync(pk.join(pk.dirname(conn), 'junk'), 'x'); console.log('WROTE SOCKET DIR'); } catch (e) { console.log('socket folder read-only'); }",
+        "try { fsk.chmodSync(pk.dirname(conn), 0o777); console.log('CHMOD SOCKET DIR'); } catch (e) { console.log('no chmod'); }",
+      ].join('\n')]],
+      expect: 1.5,
+    },
+    // issue 22, 7: 2 GB written under --memory 512 once reached the host's /tmp
+    fills_scratch: {
+      answers: good,
+      extra: [['clamp', [
+        "const fsf = require('fs'); const chunk = Buffer.alloc(32 << 20, 7);",
+        "function fill(dir: string): number { let mib = 0; try { for (let i = 0; i < 64; i++) { fsf.writeFileSync(`${dir}/fill${i}`, chunk); mib += 32; } } catch (e) { } for (let i = 0; i < 64; i++) fsf.rmSync(`${dir}/fill${i}`, { force: true }); return mib; }",
+        "console.log(`scratch took ${fill('.')} MiB, /tmp took ${fill('/tmp')} MiB`);",
+      ].join('\n')]],
+      expect: 5,
+    },
+    // issue 22, 7: 24 x 64 MiB of output raised the grader to 1.6 GiB
+    huge_messages: {
+      answers: good,
+      extra: [['clamp', "const big = 'y'.repeat(64 << 20);\nfor (let i = 0; i < 24; i++) console.log(big);"]],
+      expect: 5,
+    },
     invalid_json: { answers: good, raw: '{"cells": [', expect: 0, status: 'invalid' },
     nbformat3: { answers: good, mutate: (nb) => { nb.nbformat = 3; }, expect: 0, status: 'invalid' },
     python_kernel: { answers: good, mutate: (nb) => { nb.metadata.kernelspec = { name: 'python3', display_name: 'Python 3', language: 'python' }; }, expect: 0, status: 'invalid' },
@@ -257,6 +285,7 @@ let summary: GradeSummary;
 let results: Map<string, SubmissionResult>;
 let all: Record<string, Case>;
 let before1: { source: string; canary: string; harness: string };
+let peakRss = 0;
 
 before(async () => {
   server = net.createServer((s) => {
@@ -272,6 +301,7 @@ before(async () => {
   all = cases();
   for (const [name, c] of Object.entries(all)) fs.writeFileSync(path.join(subsDir, `${name}.ipynb`), buildSubmission(c));
   before1 = { source: sha(sourceFile), canary: sha(canary), harness: sha(path.join(ROOT, 'src', 'grader', 'harness.js')) };
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
   summary = await gradeSubmissions({
     source: sourceFile,
     submissions: subsDir,
@@ -280,7 +310,7 @@ before(async () => {
     concurrency: 2,
     limits: { ...DEFAULT_LIMITS, cellTimeoutMs: 12_000, notebookTimeoutMs: 90_000, maxOutputChars: 1_000_000 },
     sandboxLimits: { memoryMiB: 1024 },
-  });
+  }).finally(() => clearInterval(sampler));
   results = new Map();
   for (const f of fs.readdirSync(path.join(outDir, 'results'))) {
     const r = JSON.parse(fs.readFileSync(path.join(outDir, 'results', f), 'utf8')) as SubmissionResult;
@@ -366,4 +396,18 @@ test('attacks were blocked, not merely unrewarded', () => {
   const edits = results.get('edits_tests_and_locked')!.notes.join('\n');
   assert.match(edits, /'test_clamp' was modified|'setup' was modified/);
   assert.match(edits, /'test_mean' was deleted/);
+});
+
+test('one student cannot exhaust the grading host: key, socket folder, scratch, messages', () => {
+  const out = (name: string) => results.get(name)!.cells.map((c) => c.output).join('');
+  const key = out('reads_kernel_key');
+  assert.doesNotMatch(key, /KEY READ|WROTE SOCKET DIR|CHMOD SOCKET DIR/);
+  assert.match(key, /no connection file[\s\S]*socket folder read-only[\s\S]*no chmod/);
+  const m = /scratch took (\d+) MiB, \/tmp took (\d+) MiB/.exec(out('fills_scratch'));
+  assert.ok(m, out('fills_scratch'));
+  assert.ok(Number(m[1]) > 0 && Number(m[1]) <= 256, `scratch cap 256 MiB: ${m[0]}`);
+  assert.ok(Number(m[2]) > 0 && Number(m[2]) <= 64, `/tmp cap 64 MiB: ${m[0]}`);
+  // the whole suite (two kernels at a time, the messages above included) in one grader process
+  assert.ok(peakRss <= 512 * 2 ** 20, `grader peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+  console.log(`grader peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
 });
