@@ -1,18 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything, then runs the whole test suite: library unit tests, notebooks (quick mode), and every
-# part's suite in scripts/test.d/NN-name.sh. Ends with one 'N passed, N failed' line.
+# part's suite in scripts/test.d/NN-name.sh. Ends with one 'N passed, N failed, N skipped' line
+# (cancelled tests count as failed).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || { echo "setup failed"; exit 1; }
 source scripts/env.sh
 mkdir -p test-artifacts
-passed=0; failed=0; suites_failed=()
-count() { # sums node:test's spec reporter totals from a log
-  local p f
-  p=$(grep -aE '^ℹ pass [0-9]+' "$1" | awk '{s+=$3} END {print s+0}')
-  f=$(grep -aE '^ℹ fail [0-9]+' "$1" | awk '{s+=$3} END {print s+0}')
-  passed=$((passed + p)); failed=$((failed + f))
-}
+passed=0; failed=0; skipped=0; suites_failed=()
+source scripts/test-count.sh # count LOG: adds node:test's totals to passed, failed, skipped
 run_suite() { # name, command...
   local name=$1; shift
   printf '\n== suite: %s\n' "$name"
@@ -20,7 +16,7 @@ run_suite() { # name, command...
   "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   count "$log"
-  if [ "$rc" -ne 0 ]; then suites_failed+=("$name"); grep -aqE '^ℹ fail [1-9]' "$log" || failed=$((failed + 1)); fi
+  if [ "$rc" -ne 0 ]; then suites_failed+=("$name"); grep -aqE '^ℹ (fail|cancelled) [1-9]' "$log" || failed=$((failed + 1)); fi
 }
 export OPTILAB_QUICK=${OPTILAB_QUICK:-1}
 mapfile -t unit < <(find tests -name '*.test.ts' -not -path '*/browser/*' -not -path '*/notebooks/*' | sort)
@@ -32,5 +28,5 @@ for suite in scripts/test.d/*.sh; do
 done
 echo
 [ ${#suites_failed[@]} -eq 0 ] || echo "failed suites: ${suites_failed[*]}"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ ${#suites_failed[@]} -eq 0 ] && [ "$failed" -eq 0 ]
