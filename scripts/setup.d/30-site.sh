@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The course site: installs site/ (its own npm root and committed lockfile: Docusaurus 3.10, plotly, sucrase,
 # KaTeX, local search, playwright-core for the browser tests) and builds it into site/build. Both steps are
-# skipped when their inputs did not change (a hash of the site sources, the compiled library parts it bundles,
-# bench results and notebooks is kept in site/build/.inputs-sha). Needs the library compiled (npm run build).
+# skipped when their inputs did not change (a hash of the site sources, all of the compiled library in src/dist
+# (the notebook runtime bundles its core), bench results and notebooks is kept in site/build/.inputs-sha).
+# Needs the library compiled (npm run build).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -20,7 +21,8 @@ fi
 inputs_sha() {
   {
     find . \( -path ./node_modules -o -path ./build -o -path ./.docusaurus -o -path ./src/generated -o -path ./docs/notebooks -o -path ./static/notebooks \) -prune -o -type f -print
-    find "$ROOT/src/dist/numerics" "$ROOT/src/dist/quantize" "$ROOT/src/dist/viz" "$ROOT/src/dist/exercises" "$ROOT/src/dist/util" -name '*.js' 2>/dev/null || true
+    # All of the compiled library: the notebook runtime bundles its core (models, train, data, onnx, ...).
+    find "$ROOT/src/dist" -name '*.js' 2>/dev/null || true
     find "$ROOT/bench/results" -maxdepth 1 -name '*.json' 2>/dev/null || true
     find "$ROOT/notebooks" -maxdepth 1 -name '*.ipynb' 2>/dev/null || true
     find "$ROOT/.cache/executed" -maxdepth 1 -name "*.ipynb" 2>/dev/null || true
