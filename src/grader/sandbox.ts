@@ -65,10 +65,10 @@ export function sandboxedKernelLaunch(opts: { repo: string; scratch: string; soc
   if (!fs.existsSync(link)) fs.symlinkSync(path.join(repo, 'node_modules'), link);
   const tslab = path.join(repo, 'node_modules', 'tslab', 'bin', 'tslab');
   const node = process.execPath;
-  const memBytes = Math.round((limits.memoryMiB ?? 1536) * 2 ** 20);
+  const dataBytes = dataLimitMiB(limits) * 2 ** 20;
   const prlimit = [
     'prlimit',
-    `--data=${memBytes}`,
+    `--data=${dataBytes}`,
     `--fsize=${Math.round((limits.fileSizeMiB ?? 64) * 2 ** 20)}`,
     '--nofile=512',
     `--cpu=${limits.cpuSeconds ?? 600}`,
@@ -80,6 +80,9 @@ export function sandboxedKernelLaunch(opts: { repo: string; scratch: string; soc
   const image = opts.image && opts.image.v8Flags.join(' ') === v8Flags.join(' ') ? opts.image : null;
   const kernelArgv = [node, ...v8Flags, ...(image ? ['--snapshot-blob', image.blob] : []), tslab, 'kernel', '--config-path', '{connection_file}'];
   const cg = createCgroups(path.basename(scratch), limits);
+  const nproc = nprocFallback(limits, cg);
+  if (nproc !== null) prlimit.splice(prlimit.length - 1, 0, `--nproc=${nproc}`);
+  lastReport = describeLimits(limits, cg, nproc);
   const enter = cg.procs.length ? ['/bin/sh', '-c', 'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f"; shift; done; shift; exec "$@"', 'cg', ...cg.procs, '--'] : [];
   if (opts.sandbox === false) return { argv: [...enter, ...prlimit, ...kernelArgv], socketDir, extraStdio: ['pipe'], env: kernelEnv(scratch), cleanup: cg.remove };
   const ro = (p: string) => (fs.existsSync(p) ? ['--ro-bind', p, p] : []);
@@ -134,42 +137,92 @@ function prepareSocketDir(dir: string): () => void {
 }
 
 /**
+ * RLIMIT_DATA of a kernel, MiB. It counts address space a process reserves, not memory it uses (V8 and the
+ * allocator reserve far ahead), so at the memory limit itself a small limit such as 256 MiB stops an honest
+ * tslab kernel while it starts. It is the memory limit or the JavaScript heap plus 512 MiB, whichever is
+ * larger; what the sandbox really uses is bounded by the memory cgroup (1.25 x the limit, tmpfs included).
+ */
+export function dataLimitMiB(limits: SandboxLimits = {}): number {
+  const heap = Number(/=(\d+)/.exec(kernelV8Flags(limits)[0])![1]);
+  return Math.max(limits.memoryMiB ?? 1536, heap + 512);
+}
+
+/**
  * The V8 flags of a grading kernel: its heap limit, below the memory limit so that a runaway cell ends with a
  * JavaScript out-of-memory error rather than the whole process being killed. (A kernel image is built with
  * exactly these flags.)
  */
 export function kernelV8Flags(limits: SandboxLimits = {}): string[] {
-  const heapMiB = Math.max(256, Math.round((limits.memoryMiB ?? 1536) * 0.75));
+  const heapMiB = Math.max(192, Math.round((limits.memoryMiB ?? 1536) * 0.75));
   return [`--max-old-space-size=${heapMiB}`];
 }
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
+/** What {@link createCgroups} set up for one kernel. */
+export interface CgroupSetup {
+  /** cgroup.procs files the kernel's launcher joins. */
+  procs: string[];
+  /** Removes the kernel's cgroups (after it has exited). */
+  remove: () => void;
+  /** The limits in force, in words, e.g. 'processes <= 128 (cgroup v2 pids.max)'. */
+  inForce: string[];
+  /** Limits that could not be set here, in words. */
+  missing: string[];
+}
+
 /**
- * Per-kernel cgroups (v1 `pids` and `memory` controllers, or the v2 unified tree) when this machine lets us
- * create them: pids.max stops fork bombs (RLIMIT_NPROC does not apply to root), the memory limit covers every
- * process of the sandbox together. Returns the cgroup.procs files to join and a cleanup function.
+ * Per-kernel cgroups when this machine lets us create them: the v2 unified tree (pids.max, memory.max,
+ * memory.swap.max = 0) or the v1 `pids` and `memory` controllers. pids.max stops fork bombs and thread
+ * floods (RLIMIT_NPROC does not apply to root); the memory limit covers every process of the sandbox and its
+ * tmpfs folders together. What could not be set is reported, never silently dropped.
+ *
+ * @example
+ * const cg = createCgroups('s1', { maxProcesses: 128, memoryMiB: 512 }); // cg.inForce: ['processes <= 128 (cgroup v1 pids.max)', ...]
  */
-export function createCgroups(id: string, limits: SandboxLimits): { procs: string[]; remove: () => void } {
+export function createCgroups(id: string, limits: SandboxLimits, root = CGROUP_ROOT): CgroupSetup {
   const made: string[] = [];
   const procs: string[] = [];
+  const inForce: string[] = [];
+  const missing: string[] = [];
+  const maxProcs = limits.maxProcesses ?? 128;
   const mem = Math.round((limits.memoryMiB ?? 1536) * 1.25 * 2 ** 20);
-  const tryMake = (dir: string, files: Record<string, string>) => {
+  const memText = `${Math.round(mem / 2 ** 20)} MiB`;
+  const tryMake = (dir: string, files: Record<string, string>, optional: string[] = []): boolean => {
     try {
       fs.mkdirSync(dir, { recursive: true });
       made.push(dir);
-      for (const [f, v] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), v);
+      for (const [f, v] of Object.entries(files)) {
+        if (optional.includes(f) && !fs.existsSync(path.join(dir, f))) continue;
+        fs.writeFileSync(path.join(dir, f), v);
+      }
       procs.push(path.join(dir, 'cgroup.procs'));
+      return true;
     } catch {
-      // not available on this machine: the other limits still apply
+      return false;
     }
   };
-  if (fs.existsSync(path.join(CGROUP_ROOT, 'pids', 'cgroup.procs'))) {
-    tryMake(path.join(CGROUP_ROOT, 'pids', 'optilab-grader', id), { 'pids.max': String(limits.maxProcesses ?? 128) });
-    tryMake(path.join(CGROUP_ROOT, 'memory', 'optilab-grader', id), { 'memory.limit_in_bytes': String(mem) });
+  if (fs.existsSync(path.join(root, 'cgroup.controllers'))) {
+    // v2: controllers must be enabled in every ancestor's subtree_control; the parent holds no process itself.
+    const parent = path.join(root, 'optilab-grader');
+    const enabled = enableV2Controllers(root, parent);
+    if (enabled.has('pids') && enabled.has('memory') && tryMake(path.join(parent, id), { 'pids.max': String(maxProcs), 'memory.max': String(mem), 'memory.swap.max': '0' }, ['memory.swap.max'])) {
+      inForce.push(`processes <= ${maxProcs} (cgroup v2 pids.max)`, `memory <= ${memText} for the whole sandbox, no swap (cgroup v2 memory.max)`);
+    } else {
+      missing.push(`processes and combined memory: cgroup v2 controllers pids and memory cannot be delegated under ${root} (enabled: ${[...enabled].join(' ') || 'none'})`);
+    }
+  } else if (fs.existsSync(path.join(root, 'pids', 'cgroup.procs'))) {
+    if (tryMake(path.join(root, 'pids', 'optilab-grader', id), { 'pids.max': String(maxProcs) })) inForce.push(`processes <= ${maxProcs} (cgroup v1 pids.max)`);
+    else missing.push(`processes: cannot create a cgroup under ${path.join(root, 'pids')}`);
+    if (tryMake(path.join(root, 'memory', 'optilab-grader', id), { 'memory.limit_in_bytes': String(mem) })) inForce.push(`memory <= ${memText} for the whole sandbox (cgroup v1 memory.limit_in_bytes)`);
+    else missing.push(`combined memory: cannot create a cgroup under ${path.join(root, 'memory')}`);
+  } else {
+    missing.push(`processes and combined memory: no cgroup hierarchy at ${root}`);
   }
   return {
     procs,
+    inForce,
+    missing,
     remove: () => {
       for (const d of made.reverse()) {
         for (let attempt = 0; attempt < 20; attempt++) {
@@ -187,6 +240,78 @@ export function createCgroups(id: string, limits: SandboxLimits): { procs: strin
       }
     },
   };
+}
+
+/** Enables pids and memory for the children of `parent` (creating it under `root`); returns what `parent`'s children get. */
+function enableV2Controllers(root: string, parent: string): Set<string> {
+  try {
+    fs.mkdirSync(parent, { recursive: true });
+  } catch {
+    return new Set();
+  }
+  for (const dir of [root, parent]) {
+    try {
+      fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), '+pids +memory');
+    } catch {
+      // already enabled, or not ours to change: what is in force is read back below
+    }
+  }
+  try {
+    return new Set(fs.readFileSync(path.join(parent, 'cgroup.subtree_control'), 'utf8').trim().split(/\s+/).filter(Boolean).map((c) => c.replace(/^\+/, '')));
+  } catch {
+    return new Set();
+  }
+}
+
+let lastReport: string | null = null;
+
+/**
+ * The limits the last sandboxed kernel of this process ran under, in one line for the grading summary,
+ * or null when no sandboxed kernel started.
+ *
+ * @example
+ * sandboxReport() // 'limits: memory 1536 MiB per process (rlimit data), processes <= 128 (cgroup v1 pids.max), ...'
+ */
+export function sandboxReport(): string | null {
+  return lastReport;
+}
+
+function describeLimits(limits: SandboxLimits, cg: CgroupSetup, nproc: number | null): string {
+  const parts = [
+    `JavaScript heap ${/=(\d+)/.exec(kernelV8Flags(limits)[0])![1]} MiB`,
+    `address space for data ${dataLimitMiB(limits)} MiB per process (rlimit)`,
+    ...cg.inForce,
+    ...(nproc !== null ? [`processes <= ${nproc} for this user (rlimit nproc; no pids cgroup)`] : []),
+    `scratch ${limits.scratchMiB ?? SCRATCH_DEFAULTS.scratchMiB} MiB, /tmp ${SCRATCH_DEFAULTS.tmpMiB} MiB (tmpfs)`,
+    `files <= ${limits.fileSizeMiB ?? 64} MiB`,
+    `CPU ${limits.cpuSeconds ?? 600} s`,
+  ];
+  const notSet = cg.missing.length ? `; NOT in force: ${cg.missing.join('; ')}${nproc === null && !cg.inForce.some((l) => l.startsWith('processes')) ? ' (and rlimit nproc does not bind root)' : ''}` : '';
+  return `limits: ${parts.join(', ')}${notSet}`;
+}
+
+/**
+ * RLIMIT_NPROC for a grader that is not root and has no pids cgroup: it counts every task of the user, so the
+ * grader's own (and other kernels') threads are added to the allowance. null for root, whom the kernel does not hold to it.
+ */
+function nprocFallback(limits: SandboxLimits, cg: CgroupSetup): number | null {
+  if (cg.inForce.some((l) => l.startsWith('processes')) || process.getuid?.() === 0) return null;
+  let mine = 0;
+  try {
+    const uid = process.getuid?.();
+    for (const pid of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        // the limit counts tasks (threads), not processes
+        if (fs.statSync(path.join('/proc', pid)).uid === uid) mine += Number(/^Threads:\s+(\d+)/m.exec(fs.readFileSync(path.join('/proc', pid, 'status'), 'utf8'))?.[1] ?? 1);
+      } catch {
+        // gone
+      }
+    }
+  } catch {
+    return null;
+  }
+  return mine + (limits.maxProcesses ?? 128);
 }
 
 function kernelEnv(scratch: string): NodeJS.ProcessEnv {

@@ -9,6 +9,7 @@ import { gradeSubmissions } from '../../grader/grade';
 import { DEFAULT_LIMITS } from '../../grader/runner';
 import { JOB_ATTEMPTS } from '../../grader/queue';
 import { kernelImageFallback } from '../../grader/kernel-image';
+import { sandboxReport } from '../../grader/sandbox';
 
 const usage = `usage: optilab grade <submissions dir or .zip> --assignment <source.ipynb> --out <dir>
                     [--jobs <n>] [--cell-timeout <s>] [--notebook-timeout <s>] [--memory <MiB>]
@@ -77,6 +78,7 @@ export const command: Command = {
         },
       });
       console.log(`graded ${s.graded}, already graded ${s.skipped}, grader errors ${s.failed.length}, of ${s.total} submissions in ${s.seconds.toFixed(1)} s -> ${s.out}${queue === undefined && s.graded ? imageNote() : ''}`);
+      if (queue === undefined && s.graded && sandboxReport()) console.log(sandboxReport());
       return s.failed.length ? 1 : 0;
     } catch (e) {
       if (e instanceof NotebookFormatError) {
