@@ -2,3 +2,5 @@
 // the tensor-arena plan and microcontroller C arrays with a budget report.
 export * from './export';
 export * from './inspect';
+export * from './arena';
+export * from './carray';
