@@ -10,7 +10,7 @@ import { appendOutput, labOnlyReason, type LiveOutput } from './outputs';
 import type { FromWorker } from './protocol';
 import type { FetchProgress } from './mnist';
 
-type CellRun = { state: 'queued' | 'running' | 'ok' | 'error' | 'interrupted'; outputs: LiveOutput[]; count?: number };
+type CellRun = { state: 'queued' | 'running' | 'ok' | 'error' | 'interrupted' | 'lab-only'; outputs: LiveOutput[]; count?: number };
 type SessionState = 'not started' | 'starting' | 'idle' | 'busy' | 'interrupted';
 
 const storageKey = (file: string) => `optilab-notebook:${file}`;
@@ -135,7 +135,7 @@ export default function NotebookRunner({ nb }: { nb: Notebook }): ReactNode {
       if (stopAll.current) return;
       const why = labOnlyReason(sources[i]);
       if (why) {
-        setRuns((r) => ({ ...r, [i]: { state: 'error', outputs: [{ kind: 'error', text: `Not run in the browser: this cell ${why}, which runs only in the lab (optilab lab). Run all continues with the next cell.` }] } }));
+        setRuns((r) => ({ ...r, [i]: { state: 'lab-only', outputs: [{ kind: 'error', text: `Not run in the browser: this cell ${why}, which runs only in the lab (optilab lab). Run all continues with the next cell.` }] } }));
         continue;
       }
       const ok = await runCell(i, sources[i]);
@@ -193,7 +193,7 @@ export default function NotebookRunner({ nb }: { nb: Notebook }): ReactNode {
         <span className="ol-nb-status">
           Session: <b data-state="">{state}</b>
           {backend && <> · tfjs backend: <b data-backend-name="">{backend}</b></>}
-          {data && <> · MNIST {data.file}: {data.fromCache ? 'from the browser cache' : 'downloading'} {fmtBytes(data.loaded)}{data.total ? ` / ${fmtBytes(data.total)}` : ''}
+          {data && <> · MNIST {data.file}: <span data-mnist-status="">{data.fromCache ? (data.done ? 'loaded from the browser cache' : 'reading the browser cache') : data.done ? 'downloaded' : 'downloading'}</span> {fmtBytes(data.loaded)}{data.total ? ` / ${fmtBytes(data.total)}` : ''}
             {data.total > 0 && <progress max={data.total} value={data.loaded} data-mnist-progress="" />}</>}
           {edited && <> · <span data-edited="">your edits are saved in this browser</span></>}
         </span>

@@ -15,7 +15,8 @@ const FILES = {
   test: ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'],
 } as const;
 
-export interface FetchProgress { file: string; loaded: number; total: number; fromCache: boolean }
+/** Progress of one file; `done` is set on its last report (the page then stops saying 'downloading'). */
+export interface FetchProgress { file: string; loaded: number; total: number; fromCache: boolean; done?: boolean }
 type Split = keyof typeof FILES;
 const loaded: Partial<Record<Split, { pixels: Uint8Array; labels: Uint8Array; rows: number; cols: number }>> = {};
 
@@ -31,6 +32,7 @@ async function readAll(res: Response, file: string, fromCache: boolean, onProgre
     got += value.length;
     onProgress({ file, loaded: got, total, fromCache });
   }
+  onProgress({ file, loaded: got, total: total || got, fromCache, done: true });
   const out = new Uint8Array(got);
   let o = 0;
   for (const c of chunks) { out.set(c, o); o += c.length; }

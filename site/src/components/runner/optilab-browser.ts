@@ -11,6 +11,8 @@ import { createModel } from '@optilab/models/zoo';
 import { quantizationBundle, sparsityBundle, type MimeBundle } from '@optilab/show/bundle';
 import * as onnxExport from '@optilab/onnx/export';
 import * as onnxProto from '@optilab/onnx/proto';
+import { registerWasmGradients } from '@optilab/backend/wasm-conv-grad';
+import { registerFastWasmKernels } from '@optilab/backend/wasm-fast-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadedDataset } from './mnist';
@@ -34,18 +36,30 @@ export class LabOnlyError extends Error {
   }
 }
 
+/** True when a WebGL context is drawn by a software rasterizer rather than a GPU. */
+export function softwareWebgl(gl: WebGLRenderingContext | WebGL2RenderingContext): boolean {
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+  return /swiftshader|llvmpipe|softpipe|software/i.test(renderer);
+}
+
 async function tryBackend(name: BrowserBackend): Promise<boolean> {
   try {
     if (name === 'webgl') {
       if (typeof OffscreenCanvas === 'undefined') return false;
       const probe = new OffscreenCanvas(1, 1).getContext('webgl2') ?? new OffscreenCanvas(1, 1).getContext('webgl');
       if (!probe) return false;
+      // A software rasterizer (SwiftShader, llvmpipe: headless browsers, machines without a GPU) trains ~20x
+      // slower than wasm SIMD; use WebGL only on a real GPU.
+      if (softwareWebgl(probe)) return false;
       await import('@tensorflow/tfjs-backend-webgl');
     }
     if (name === 'wasm') {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       wasm.setWasmPaths(new URL('/tfjs-wasm/', self.location.origin).href);
-      core.registerWasmGradients?.();
+      // The same gradient kernels as the Node wasm backend (tfjs-wasm has no Conv2DBackpropFilter of its own).
+      registerWasmGradients();
+      registerFastWasmKernels();
     }
     if (!(await tf.setBackend(name))) return false;
     await tf.ready();

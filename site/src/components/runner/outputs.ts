@@ -55,7 +55,10 @@ const LAB_ONLY: [RegExp, string][] = [
   [/\bol\.(runOnnx|createSession|measureOnnxModel)\b/, 'runs the model with ONNX Runtime for Node (ol.$1)'],
   [/\bol\.(checkOnnxFile|hasPythonOnnx)\b/, 'calls the Python onnx checker (ol.$1)'],
   [/\bol\.(importOnnx|inspectOnnx|saveModel|loadModel)\b/, 'reads or writes files on disk (ol.$1)'],
-  [/\brequire\(/, 'uses require() of Node'],
+  [/\bol\.(deployBench)\b/, 'measures models with ONNX Runtime for Node (ol.$1)'],
+  [/\b(fs|os)\.\w+\(/, "uses Node's '$1' module (files on disk)"],
+  [/\bpath\.(join|resolve|dirname)\(/, 'works on file paths of the machine (path.$1)'],
+  [/\brequire(?:\.resolve)?\(/, 'uses require() of Node'],
 ];
 
 /** Why a cell cannot run in the browser, or null when it can. */
