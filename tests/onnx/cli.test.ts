@@ -51,7 +51,7 @@ test('optilab export writes fp32 and int8 QDQ ONNX files of a saved model', asyn
 test('optilab export: usage errors for missing or bad flags', async () => {
   await assert.rejects(exportCmd.run(['--model', dir]), (e: Error) => e instanceof UsageError && /--out/.test(e.message));
   await assert.rejects(exportCmd.run(['--out', 'x.onnx']), (e: Error) => e instanceof UsageError && /--model/.test(e.message));
-  await assert.rejects(exportCmd.run(['--model', dir, '--out', 'x.onnx', '--format', 'tflite']), (e: Error) => e instanceof UsageError && /--format must be one of onnx/.test(e.message));
+  await assert.rejects(exportCmd.run(['--model', dir, '--out', 'x.onnx', '--format', 'pb']), (e: Error) => e instanceof UsageError && /--format must be one of onnx/.test(e.message));
   await assert.rejects(exportCmd.run(['--model', dir, '--out', 'x.onnx', '--calibration', '10']), /only applies with --int8/);
 });
 
