@@ -10,4 +10,5 @@ export * from './train/cache';
 export * from './train/parallel';
 export * from './show';
 export * from './onnx';
+export * from './tflite';
 export * from './grader';
