@@ -17,7 +17,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { cellSource, MARKERS, Notebook, parseNotebook, release, toSourceLines } from '../../src/grader/format';
 import { gradeSubmissions } from '../../src/grader/grade';
-import { parseRedisUrl, RespConnection } from '../../src/grader/redis';
+import { openRedis } from '../../src/grader/queue-connection';
 import { SubmissionResult } from '../../src/grader/result';
 import { startRedis } from '../../tests/queue/redis-server';
 import { benchFlag, formatTable, writeReport } from '../harness';
@@ -123,10 +123,9 @@ export async function queueGradingBench(args: string[]): Promise<QueueBenchRow[]
   });
   const redis = await startRedis();
   const flush = async () => {
-    const c = new RespConnection(parseRedisUrl(redis.url));
-    await c.connect();
-    await c.send('FLUSHDB');
-    c.close();
+    const c = await openRedis(redis.url);
+    await c.flushdb();
+    c.disconnect();
   };
   type Config = 'local1' | 'local2' | 'queue1' | 'queue2';
   const seconds: Record<Config, number> = { local1: 0, local2: 0, queue1: 0, queue2: 0 };

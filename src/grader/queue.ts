@@ -15,7 +15,7 @@
  */
 import { createHash } from 'crypto';
 import { Assignment, GradingEngine, invalidSubmission, PendingSubmission, readSubmission, SubmissionFile } from './grade';
-import { bullmqConnection, checkRedis, describeTarget, parseRedisUrl, useForBullmq } from './redis';
+import { bullmqConnection, checkRedis, describeTarget, loadBullmq, parseRedisUrl } from './queue-connection';
 import { SubmissionResult } from './result';
 import { RunLimits } from './runner';
 import { SandboxLimits } from './sandbox';
@@ -121,7 +121,7 @@ export function queueEngine(o: QueueEngineOptions): GradingEngine {
       if (!todo.length) return;
       await checkRedis(o.url);
       const where = describeTarget(parseRedisUrl(o.url));
-      const bullmq = useForBullmq();
+      const bullmq = loadBullmq();
       const connection = bullmqConnection(o.url);
       const queue = new bullmq.Queue<GradeJobData, SubmissionResult>(QUEUE_NAME, { connection });
       const events = new bullmq.QueueEvents(QUEUE_NAME, { connection });

@@ -15,7 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { HostReply, HostRequest } from './grading-host';
 import { GradeJobData, parseJobData, QUEUE_NAME, RUNS_KEY, WORKER_SETTINGS } from './queue';
-import { bullmqConnection, checkRedis, describeTarget, parseRedisUrl, RespConnection, useForBullmq } from './redis';
+import { bullmqConnection, checkRedis, describeTarget, loadBullmq, openRedis, parseRedisUrl } from './queue-connection';
 import { SubmissionResult } from './result';
 
 /** The child process that grades (one per worker, restarted if it dies). */
@@ -140,21 +140,19 @@ export async function startGradeWorker(o: GradeWorkerOptions): Promise<RunningWo
   const log = o.log ?? (() => undefined);
   const jobs = Math.max(1, o.jobs ?? defaultGradingJobs());
   const { version } = await checkRedis(o.queue);
-  const target = parseRedisUrl(o.queue);
-  const where = describeTarget(target);
+  const where = describeTarget(parseRedisUrl(o.queue));
   const host = new GradingHost(o.repo, jobs, log);
   await host.start();
-  const counter = new RespConnection(target);
+  const counter = await openRedis(o.queue, { connectionName: `optilab-runs:${os.hostname()}:${process.pid}` });
   const countRun = async (jobId: string) => {
     try {
-      await counter.connect();
-      await counter.send('HINCRBY', [RUNS_KEY, jobId, '1']);
-      await counter.send('EXPIRE', [RUNS_KEY, String(14 * 24 * 3600)]);
+      await counter.hincrby(RUNS_KEY, jobId, 1);
+      await counter.expire(RUNS_KEY, 14 * 24 * 3600);
     } catch (e) {
       log(`could not count the run of ${jobId} (${(e as Error).message}); grading it anyway`);
     }
   };
-  const bullmq = useForBullmq();
+  const bullmq = loadBullmq();
   const worker = new bullmq.Worker<GradeJobData, SubmissionResult>(
     QUEUE_NAME,
     async (job) => {
@@ -185,7 +183,7 @@ export async function startGradeWorker(o: GradeWorkerOptions): Promise<RunningWo
         stopped = (async () => {
           await worker.close(force);
           await host.stop();
-          counter.close();
+          counter.disconnect();
         })();
       }
       return stopped;

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { release } from '../../src/grader/format';
 import { Gradebook } from '../../src/grader/gradebook';
 import { RUNS_KEY } from '../../src/grader/queue';
-import { parseRedisUrl, RespConnection } from '../../src/grader/redis';
+import { openRedis } from '../../src/grader/queue-connection';
 import { SubmissionResult } from '../../src/grader/result';
 import { ROOT } from '../helpers';
 import { MINI, notebook, readResults as results } from '../grader/notebooks';
@@ -122,15 +122,14 @@ function csvView(out: string): string[] {
 }
 
 async function runs(): Promise<Map<string, number>> {
-  const c = new RespConnection(parseRedisUrl(redis.url));
-  await c.connect();
+  const c = await openRedis(redis.url);
   try {
-    const flat = (await c.send('HGETALL', [RUNS_KEY])) as string[];
+    const flat = (await c.call('HGETALL', RUNS_KEY)) as string[];
     const m = new Map<string, number>();
     for (let i = 0; i < flat.length; i += 2) m.set(flat[i], Number(flat[i + 1]));
     return m;
   } finally {
-    c.close();
+    c.disconnect();
   }
 }
 
@@ -219,10 +218,9 @@ test('a rerun takes the finished results (from results/, or from the queue when 
 
 test('a worker whose Redis connections drop reconnects; a submission the grader fails on is tried 3 times, then reported as a grader error', async () => {
   // drop every connection of worker B (as a Redis restart or a network cut would): it must reconnect by itself
-  const admin = new RespConnection(parseRedisUrl(redis.url));
-  await admin.connect();
-  const killed = Number(await admin.send('CLIENT', ['KILL', 'TYPE', 'normal', 'SKIPME', 'yes']));
-  admin.close();
+  const admin = await openRedis(redis.url);
+  const killed = Number(await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes'));
+  admin.disconnect();
   assert.ok(killed >= 2, `killed ${killed} connections of worker B`);
   // 1 MiB of memory: no kernel can start, so grading fails in the grader itself on every attempt
   const out = path.join(work, 'out-fail');

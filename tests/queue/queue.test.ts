@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import { gradeJobId, normalizeSandboxLimits, parseJobData } from '../../src/grader/queue';
-import { describeTarget, parseRedisUrl } from '../../src/grader/redis';
+import { describeTarget, parseRedisUrl } from '../../src/grader/queue-connection';
 import { DEFAULT_LIMITS } from '../../src/grader/runner';
 import { ROOT } from '../helpers';
 
@@ -44,12 +44,12 @@ test('a worker checks the job payload before running anything', () => {
   assert.throws(() => parseJobData(null), /no payload/);
 });
 
-test("importing optilab and loading the CLI's commands does not load BullMQ", () => {
+test("importing optilab and loading the CLI's commands does not load BullMQ or ioredis", () => {
   const code = [
     "require('./src/index.ts');",
     "const fs = require('fs');",
     "for (const f of fs.readdirSync('src/cli/commands')) require('./src/cli/commands/' + f);",
-    "console.log(JSON.stringify(Object.keys(require.cache).filter((k) => k.includes('/node_modules/bullmq/'))));",
+    "console.log(JSON.stringify(Object.keys(require.cache).filter((k) => /\/node_modules\/(bullmq|ioredis)\//.test(k))));",
   ].join('\n');
   const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);

@@ -3,7 +3,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { RespConnection, parseRedisUrl } from '../../src/grader/redis';
+import { openRedis } from '../../src/grader/queue-connection';
 import { freePort } from '../../src/hub/ports';
 
 export { freePort };
@@ -31,15 +31,13 @@ export async function startRedis(): Promise<RedisServer> {
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (spawnError) throw new Error(`cannot start redis-server (${(spawnError as Error).message}): apt-get install redis-server (bash scripts/setup.sh does)`);
-    const c = new RespConnection(parseRedisUrl(url), { connectTimeoutMs: 1000 });
     try {
-      await c.connect();
-      if ((await c.send('PING')) === 'PONG') break;
+      const c = await openRedis(url, { connectTimeoutMs: 1000, reconnect: false });
+      const pong = await c.ping().finally(() => c.disconnect());
+      if (pong === 'PONG') break;
     } catch {
       if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer within 20 s`);
       await new Promise((r) => setTimeout(r, 100));
-    } finally {
-      c.close();
     }
   }
   return {

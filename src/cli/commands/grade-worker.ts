@@ -1,7 +1,7 @@
 import { defaultGradingJobs } from '../../grader/jobs';
 import { Command, parseArgs, positiveInt, UsageError } from '../command';
 import { repoRoot } from '../paths';
-import { parseRedisUrl } from '../../grader/redis';
+import { parseRedisUrl } from '../../grader/queue-connection';
 import { JOB_ATTEMPTS, WORKER_SETTINGS } from '../../grader/queue';
 
 const usage = `usage: optilab grade-worker --queue redis://host:port [--jobs <n>]

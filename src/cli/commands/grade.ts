@@ -4,7 +4,7 @@ import * as path from 'path';
 import { Command, parseArgs, positiveInt, UsageError } from '../command';
 import { repoRoot } from '../paths';
 import { NotebookFormatError } from '../../grader/format';
-import { parseRedisUrl } from '../../grader/redis';
+import { parseRedisUrl } from '../../grader/queue-connection';
 import { gradeSubmissions } from '../../grader/grade';
 import { DEFAULT_LIMITS } from '../../grader/runner';
 import { JOB_ATTEMPTS } from '../../grader/queue';
