@@ -1,0 +1,120 @@
+/**
+ * Acceptance of the site's notebook runner on the real chapter notebooks: each notebook page is opened in Debian
+ * chromium and run with *Run all* in quick mode (the site always runs quick). Every code cell must end 'ok', or
+ * 'lab-only' with an output saying that it runs only in the lab (no silent skip, and only where the cell needs
+ * Node: files on disk, ONNX Runtime for Node). Each notebook must print the lines that show it did its work.
+ * For 00-getting-started the printed LeNet-5 test accuracy is compared with the same training in Node.
+ * Screenshots of 00 before and after Run all, light and dark: test-artifacts/site-runner-chapter-*.png.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { serveSite, launch, artifact, type Served } from './site-harness';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
+let served: Served;
+let browser: Any;
+let context: Any;
+
+/** What each notebook must print (one pattern per output that proves a step ran); lab-only cells allowed. */
+const NOTEBOOKS: { page: string; expect: RegExp[]; labOnly?: boolean }[] = [
+  { page: '00-getting-started', expect: [/compute backend: (webgl|wasm|cpu)/, /train: 5000 images, test: 2000 images/, /test accuracy: [\d.]+% on 2000 images/, /\d+-bit parameters/] },
+  { page: '01-numerics', expect: [/float16/, /fp32 test accuracy [\d.]+% on 2000 images/, /kept bits\s+accuracy/] },
+  { page: '02-quantization', expect: [/LeNet-5 fp32 accuracy [\d.]+% on 2000 test images/, /int8 per-channel accuracy/, /int8 integer\s+[\d.]+%/] },
+  { page: '03-pruning', expect: [/sparsity|sparse/i, /accuracy/] },
+  { page: '04-distillation-and-factorization', expect: [/accuracy/, /rank/i] },
+  { page: '05-edge-aware-design', expect: [/ratio: params [\d.]+x, MACs [\d.]+x/] },
+  { page: 'visualizers-demo', expect: [/accuracy|sparsity/i] },
+  // Every cell of 06 writes .onnx files to disk and runs them with ONNX Runtime for Node: each says so.
+  { page: '06-deployment-onnx', expect: [/runs only in the lab/], labOnly: true },
+];
+
+before(async () => {
+  served = await serveSite();
+  browser = await launch();
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+});
+
+after(async () => {
+  await browser?.close();
+  await served?.stop();
+});
+
+interface CellResult { i: number; state: string; text: string }
+
+/** Opens a notebook page, presses Run all and waits until every code cell finished. */
+async function runAll(page: Any, name: string): Promise<CellResult[]> {
+  await page.goto(`${served.base}/notebooks/${name}`, { waitUntil: 'networkidle' });
+  await page.click('[data-run-all]');
+  await page.waitForFunction(() => {
+    const states = Array.from(document.querySelectorAll('[data-cell]')).map((e) => e.getAttribute('data-cell-state'));
+    const session = document.querySelector('[data-session-state]')!.getAttribute('data-session-state');
+    const finished = states.every((s) => s === 'ok' || s === 'lab-only' || s === 'error');
+    return (finished && session !== 'busy' && session !== 'starting') || (states.includes('error') && session === 'idle');
+  }, null, { timeout: 600000, polling: 500 });
+  return page.$$eval('[data-cell]', (els: Element[]) => els.map((e) => ({
+    i: Number(e.getAttribute('data-cell')), state: e.getAttribute('data-cell-state')!, text: e.querySelector('.ol-nb-output')!.textContent ?? '',
+  })));
+}
+
+const pageText = (cells: CellResult[]) => cells.map((c) => c.text).join('\n');
+
+for (const nb of NOTEBOOKS) {
+  test(`${nb.page}: Run all runs every cell in the browser with no error`, async () => {
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e: Error) => pageErrors.push(e.message));
+    try {
+      const cells = await runAll(page, nb.page);
+      assert.ok(cells.length > 0, 'the page has code cells');
+      for (const c of cells) {
+        assert.ok(c.state === 'ok' || c.state === 'lab-only', `cell ${c.i} ended '${c.state}': ${c.text.slice(0, 800)}`);
+        if (c.state === 'lab-only') assert.match(c.text, /Not run in the browser: this cell .+ runs only in the lab/, `cell ${c.i} says why it does not run here`);
+      }
+      const labOnly = cells.filter((c) => c.state === 'lab-only').length;
+      if (nb.labOnly) assert.equal(labOnly, cells.length, 'every cell of this notebook needs Node and says so');
+      else assert.equal(labOnly, 0, `no cell of ${nb.page} should need the lab`);
+      const text = pageText(cells);
+      for (const re of nb.expect) assert.match(text, re);
+      assert.doesNotMatch(text, /\bError: |Interrupted/, 'no error output');
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await page.close();
+    }
+  });
+}
+
+test('00-getting-started: LeNet-5 accuracy in the browser agrees with Node within 0.5 pp; screenshots light and dark', async () => {
+  const page = await context.newPage();
+  try {
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.goto(`${served.base}/notebooks/00-getting-started`, { waitUntil: 'networkidle' });
+      await page.evaluate((s: string) => { window.localStorage.setItem('theme', s); document.documentElement.setAttribute('data-theme', s); }, scheme);
+      await page.screenshot({ path: artifact(`site-runner-chapter-before-${scheme}.png`) });
+      const cells = await runAll(page, '00-getting-started');
+      await page.evaluate((s: string) => document.documentElement.setAttribute('data-theme', s), scheme);
+      await page.locator('[data-cell]').nth(4).scrollIntoViewIfNeeded();
+      await page.screenshot({ path: artifact(`site-runner-chapter-after-${scheme}.png`) });
+      if (scheme === 'dark') continue;
+      const m = /test accuracy: ([\d.]+)% on 2000 images/.exec(pageText(cells));
+      assert.ok(m, 'accuracy line printed');
+      const browserAcc = Number(m[1]);
+      // The same configuration in Node (fresh cache folder so nothing is reused): train + evaluate.
+      process.env.OPTILAB_CACHE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'optilab-runner-cache-'));
+      const ol = await import('../../src/index');
+      await ol.initBackend();
+      const { metrics } = await ol.trainCached({ model: 'lenet5', epochs: 1, seed: 1, limit: 5000, testLimit: 2000 });
+      const nodeAcc = 100 * metrics.test.accuracy;
+      // Same seed, data and order; only float rounding differs between tfjs backends (wasm/webgl vs Node's
+      // kernels), which moves a few of the 2000 test images: 0.5 pp is 10 images.
+      assert.ok(Math.abs(browserAcc - nodeAcc) <= 0.5, `browser ${browserAcc}% vs Node ${nodeAcc.toFixed(2)}% (backend ${ol.activeBackend?.() ?? '?'})`);
+      fs.writeFileSync(artifact('site-runner-chapter-accuracy.json'), JSON.stringify({ browserAcc, nodeAcc }) + '\n');
+    }
+  } finally {
+    await page.close();
+  }
+});
