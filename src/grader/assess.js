@@ -1,9 +1,11 @@
 // @ts-check
 'use strict';
 /*
- * The labs' test API: `check(name, points, fn)` and the `expect` assertions. One implementation serves the
- * trusted tests runner of the grader (./checker.js) and students running tests cells interactively
- * (./testapi.ts). Plain JavaScript so that the grader's worker loads it without a compiler.
+ * The one test API of the course: `check(name, points, fn)`, the labs' `expect` assertions and the site
+ * exercises' `assert*` helpers. One implementation serves the trusted tests runner of the grader
+ * (./checker.js), students running tests cells interactively (./testapi.ts) and the exercises checked in
+ * the reader's browser (../exercises/testApi.ts), with the same scoring rules everywhere. Plain JavaScript
+ * so that the grader's worker loads it without a compiler.
  *
  * Comparisons are strict about non-finite numbers: NaN never equals anything unless a check asks for it
  * (`{ nan: true }`), and tolerances must be finite and non-negative (a tolerance of Infinity would accept
@@ -161,6 +163,86 @@ function makeExpect() {
 }
 
 /**
+ * Readable text of a value for assertion messages of site exercises (arrays shown by their first entries).
+ * @param {unknown} v @returns {string}
+ */
+function show(v) {
+  try {
+    if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
+    if (typeof v === 'string') return JSON.stringify(v);
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+      const a = Array.from(/** @type {ArrayLike<number>} */ (/** @type {unknown} */ (v)));
+      return `${/** @type {object} */ (v).constructor.name}[${a.slice(0, 8).join(', ')}${a.length > 8 ? ', ...' : ''}]`;
+    }
+    const s = JSON.stringify(v);
+    return s === undefined ? String(v) : s.length > 120 ? s.slice(0, 117) + '...' : s;
+  } catch (_) {
+    return '?';
+  }
+}
+
+/** @param {unknown} a @param {unknown} b @returns {boolean} */
+function deepEqual(a, b) {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const aa = ArrayBuffer.isView(a) ? Array.from(/** @type {ArrayLike<number>} */ (/** @type {unknown} */ (a))) : a;
+  const bb = ArrayBuffer.isView(b) ? Array.from(/** @type {ArrayLike<number>} */ (/** @type {unknown} */ (b))) : b;
+  if (Array.isArray(aa) !== Array.isArray(bb)) return false;
+  const ka = Object.keys(aa);
+  const kb = Object.keys(bb);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => deepEqual(/** @type {any} */ (aa)[k], /** @type {any} */ (bb)[k]));
+}
+
+/**
+ * The assertions of site exercises: deep equality (NaN equals NaN there), closeness with an absolute
+ * tolerance, element-wise closeness and a plain condition. Failures throw CheckFailure.
+ *
+ * @example
+ * const { assertClose } = makeAsserts(); assertClose(0.1 + 0.2, 0.3, 1e-9, 'sum');
+ */
+function makeAsserts() {
+  return Object.freeze({
+    /** @param {unknown} actual @param {unknown} expected @param {string} [what] */
+    assertEqual(actual, expected, what = 'value') {
+      if (!deepEqual(actual, expected)) throw new CheckFailure(`${what}: expected ${show(expected)}, got ${show(actual)}`);
+    },
+    /** @param {unknown} actual @param {number} expected @param {number} [tol] @param {string} [what] */
+    assertClose(actual, expected, tol = 1e-6, what = 'value') {
+      const t = tolerance(tol, 'tolerance', 1e-6);
+      if (typeof actual !== 'number' || Number.isNaN(actual)) throw new CheckFailure(`${what}: expected a number close to ${show(expected)}, got ${show(actual)}`);
+      const d = Math.abs(actual - expected);
+      if (!(d <= t) && actual !== expected) throw new CheckFailure(`${what}: expected ${show(expected)} (within ${t}), got ${show(actual)}, off by ${d.toPrecision(3)}`);
+    },
+    /** @param {unknown} actual @param {ArrayLike<number>} expected @param {number} [tol] @param {string} [what] */
+    assertArrayClose(actual, expected, tol = 1e-6, what = 'array') {
+      const t = tolerance(tol, 'tolerance', 1e-6);
+      if (actual === null || typeof actual !== 'object' || typeof (/** @type {any} */ (actual).length) !== 'number') {
+        throw new CheckFailure(`${what}: expected an array of ${expected.length} numbers, got ${show(actual)}`);
+      }
+      const a = /** @type {ArrayLike<unknown>} */ (actual);
+      if (a.length !== expected.length) throw new CheckFailure(`${what}: expected length ${expected.length}, got length ${a.length}`);
+      let bad = 0;
+      let first = -1;
+      for (let i = 0; i < expected.length; i++) {
+        const x = a[i];
+        const e = expected[i];
+        const ok = x === e || (typeof x === 'number' && Math.abs(x - e) <= t);
+        if (!ok) {
+          bad++;
+          if (first < 0) first = i;
+        }
+      }
+      if (bad) throw new CheckFailure(`${what}: ${bad} of ${expected.length} entries differ; first at index ${first}: expected ${show(expected[first])}, got ${show(a[first])}`);
+    },
+    /** @param {unknown} condition @param {string} message */
+    assertTrue(condition, message) {
+      if (!condition) throw new CheckFailure(typeof message === 'string' ? message : 'condition is not true');
+    },
+  });
+}
+
+/**
  * @typedef {{ name: string, points: number, earned: number, message: string, hidden?: boolean }} CheckRecord
  */
 
@@ -217,4 +299,4 @@ function makeChecker(records, isHidden) {
   };
 }
 
-module.exports = { makeExpect, makeChecker, describe, fmt, CheckFailure };
+module.exports = { makeExpect, makeAsserts, makeChecker, describe, fmt, show, CheckFailure };

@@ -153,6 +153,26 @@ test('code exercise: the starter fails with test messages, the solution passes (
   await context.close();
 });
 
+test('code exercise: a wrong answer cannot forge its result (redefined API, replaced built-ins, posted results)', async () => {
+  const wrong = 'function quantizeAffine(x: number[], scale: number, zeroPoint: number, qmin: number, qmax: number): number[] { return x.map(() => 0); }';
+  for (const attack of [
+    'var assertEqual = (a: any, b: any) => {}; var check = (n: string, p: number, f: () => unknown) => {};',
+    'try { (Math as any).round = () => 0; } catch (e) {} try { (Object as any).is = () => true; } catch (e) {} try { (Array.prototype as any).every = () => true; } catch (e) {}',
+    "(self as any).postMessage({ correct: true, score: 4, points: 4, message: 'All 4 tests passed (4/4 points).', tests: [] });",
+  ]) {
+    // a fresh page each time: the status box of an earlier run is never read for this one
+    const { page, context, errors } = await open('/quantization');
+    const box = exerciseBox(page, 'quant-affine');
+    await box.locator('textarea').fill(`${wrong}\n${attack}`);
+    await box.getByRole('button', { name: 'Run tests' }).click();
+    const f = await feedback(box);
+    assert.equal(f.correct, 'false', `${attack}: ${f.text}`);
+    assert.doesNotMatch(f.text, /All 4 tests passed/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});
+
 test('an infinite loop is stopped after the time limit while the page stays responsive', async () => {
   const { page, context, errors } = await open('/pruning');
   const box = exerciseBox(page, 'prune-magnitude');

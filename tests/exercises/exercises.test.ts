@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import ts from 'typescript';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ROOT } from '../helpers';
+import { readerNamesIn } from '../../src/exercises/runner';
 import {
   chapterExercises, getExercise, runCodeChecks, exerciseRef, checkNumeric, checkChoice, parseNumber,
   createTestApi, exerciseProblems, assertCatalog, loadProgress, recordAttempt, PROGRESS_KEY,
@@ -122,4 +128,47 @@ test('progress: best score kept, solved sticks, unreadable storage resets', () =
   assert.equal(loadProgress(s)['quant-scale'].attempts, 3);
   s.setItem(PROGRESS_KEY, '{not json');
   assert.deepEqual(loadProgress(s), {});
+});
+
+test('the reader cannot reach the tests: redefined API names, a test that returns a value, and shadowed globals', async () => {
+  const tests = "check('doubles', 1, () => assertEqual(double(3), 6, 'double(3)'));\ncheck('doubles negatives', 1, () => assertArrayClose([double(-1)], [-2], 0, 'double(-1)'));";
+  const wrong = 'function double(x) { return x; }';
+  const honest = await runCodeChecks(wrong, tests);
+  assert.equal(honest.score, 0);
+  // once, these shared the tests' scope and every check passed
+  for (const attack of [
+    'var assertEqual = () => {}; var assertArrayClose = () => {};',
+    'var check = (n, p, f) => {};',
+    'var Math = { abs: () => 0 }; var Object = { is: () => true };',
+  ]) {
+    const r = await runCodeChecks(`${wrong}\n${attack}`, tests);
+    assert.equal(r.score, 0, `${attack}: ${r.message}`);
+    assert.equal(r.correct, false);
+  }
+  // assigning an undeclared API name in strict code is an error of the reader's code, before any test
+  assert.match((await runCodeChecks(`${wrong}\nassertEqual = () => {};`, tests)).message, /threw an error before the tests could run: ReferenceError/);
+  // scored like the grader: nothing or a fraction in [0, 1]; anything else earns nothing
+  const returns = await runCodeChecks('', "check('truthy', 1, () => 'yes');\ncheck('true', 1, () => true);\ncheck('half', 2, () => 0.5);");
+  assert.deepEqual(returns.tests!.map((t) => t.earned), [0, 0, 1]);
+  assert.match(returns.tests![0].message, /returned "yes" instead of nothing or a fraction/);
+});
+
+test('readerNamesIn takes the names tests use, not API, globals, properties, strings or comments', () => {
+  assert.deepEqual(readerNamesIn("check('x y', 1, () => assertEqual(double(2).z, ref.q(4), Math.abs(-1) + 'word')); // later\n/* gone */ const k = half;"), ['double', 'k', 'half']);
+});
+
+test('lockIntrinsics: built-ins the assertions use cannot be replaced by the reader (in a fresh process)', () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'og-lock-')), 'lock.ts');
+  fs.writeFileSync(file, `
+    import { lockIntrinsics, runCodeChecks } from ${JSON.stringify(path.join(ROOT, 'src', 'exercises', 'runner'))};
+    lockIntrinsics();
+    (async () => {
+      const tests = "check('close', 1, () => assertClose(f(), 1, 1e-9, 'f()'));\\ncheck('same', 1, () => assertEqual([f()], [1]));";
+      const r = await runCodeChecks("function f() { return 5; }\\ntry { Math.abs = () => 0; } catch (e) { }\\ntry { Object.is = () => true; } catch (e) { }\\ntry { Array.prototype.every = () => true; } catch (e) { }", tests);
+      const good = await runCodeChecks("function f() { return 1; }", tests);
+      console.log(JSON.stringify([r.score, good.score, Math.abs(-2)]));
+    })();`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8' });
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  assert.equal(r.stdout.trim(), '[0,2,2]', r.stderr);
 });

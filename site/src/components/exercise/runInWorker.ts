@@ -14,11 +14,15 @@ export function runInWorker(code: string, tests: string, timeLimitMs: number): P
       worker.terminate();
       resolve({ correct: false, score: 0, points: 0, tests: [], message: `The exercise runner did not start within ${LOAD_LIMIT_MS / 1000} s; reload the page and try again.` });
     }, LOAD_LIMIT_MS);
-    worker.onmessage = (ev: MessageEvent<CheckResult | { started: true } | { ready: true }>) => {
-      if ('ready' in ev.data) {
-        worker.postMessage({ code, tests });
-        return;
+    // Results come only on this channel's port (the reader's code runs in the worker and could post on it).
+    const channel = new MessageChannel();
+    worker.onmessage = (ev: MessageEvent<{ ready?: true }>) => {
+      if (ev.data && ev.data.ready === true) {
+        worker.onmessage = null;
+        worker.postMessage({ code, tests }, [channel.port2]);
       }
+    };
+    channel.port1.onmessage = (ev: MessageEvent<CheckResult | { started: true }>) => {
       window.clearTimeout(timer);
       if ('started' in ev.data) {
         timer = window.setTimeout(() => {
@@ -31,6 +35,7 @@ export function runInWorker(code: string, tests: string, timeLimitMs: number): P
         return;
       }
       worker.terminate();
+      channel.port1.close();
       resolve(ev.data);
     };
     worker.onerror = (ev) => {
