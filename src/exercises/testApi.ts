@@ -26,7 +26,11 @@ export interface TestApi {
  * errorMessage(new TypeError('x.map is not a function')) // 'TypeError: x.map is not a function'
  */
 export function errorMessage(e: unknown): string {
-  const text = describe(e);
+  return withoutFailureName(describe(e));
+}
+
+/** A failed assertion's message as the reader sees it: without the 'CheckFailure: ' that assess.js puts first. */
+function withoutFailureName(text: string): string {
   return text.startsWith('CheckFailure: ') ? text.slice('CheckFailure: '.length) : text;
 }
 
@@ -56,7 +60,7 @@ export function createTestApi(): { api: TestApi; run: () => Promise<TestOutcome[
     return records.map((r) => {
       const earned = Math.round(r.earned * 1000) / 1000;
       const passed = r.message === '';
-      const message = passed ? 'passed' : r.message.startsWith('CheckFailure: ') ? r.message.slice('CheckFailure: '.length) : r.message;
+      const message = passed ? 'passed' : withoutFailureName(r.message);
       return { name: r.name, points: r.points, earned, passed, message };
     });
   }

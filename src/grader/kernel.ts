@@ -172,7 +172,7 @@ export class Kernel {
           this.killProcess();
           continue;
         }
-        const m = this.parse(frames as Buffer[]);
+        const m = parseKernelFrames(frames as Buffer[], this.key);
         // The kernel runs student code and holds the signing key: a message can be signed and still malformed.
         // One bad message is dropped; it never ends the loop.
         if (m) {
@@ -186,14 +186,6 @@ export class Kernel {
     } catch {
       // socket closed
     }
-  }
-
-  /**
-   * A signed, well-formed Jupyter message from raw frames, or null (bad signature, malformed JSON or shape).
-   * Exposed for tests through {@link parseKernelFrames}.
-   */
-  parse(frames: Buffer[]): JupyterMessage | null {
-    return parseKernelFrames(frames, this.key);
   }
 
   private send(msgType: string, content: Record<string, unknown>): string {

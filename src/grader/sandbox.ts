@@ -16,7 +16,7 @@ import { KernelLaunch } from './kernel';
 import { KernelImage } from './kernel-image';
 
 export interface SandboxLimits {
-  /** Memory (data segment: heap + array buffers + wasm memory) in MiB. Default 1536. */
+  /** Memory limit in MiB (default 1536): the cgroup gets 1.25 x, the JavaScript heap 0.75 x, the data rlimit see dataLimitMiB. */
   memoryMiB?: number;
   /** Largest file the kernel may write, MiB. Default 64. */
   fileSizeMiB?: number;
@@ -143,8 +143,7 @@ function prepareSocketDir(dir: string): () => void {
  * larger; what the sandbox really uses is bounded by the memory cgroup (1.25 x the limit, tmpfs included).
  */
 export function dataLimitMiB(limits: SandboxLimits = {}): number {
-  const heap = Number(/=(\d+)/.exec(kernelV8Flags(limits)[0])![1]);
-  return Math.max(limits.memoryMiB ?? 1536, heap + 512);
+  return Math.max(limits.memoryMiB ?? 1536, kernelHeapMiB(limits) + 512);
 }
 
 /**
@@ -153,8 +152,12 @@ export function dataLimitMiB(limits: SandboxLimits = {}): number {
  * exactly these flags.)
  */
 export function kernelV8Flags(limits: SandboxLimits = {}): string[] {
-  const heapMiB = Math.max(192, Math.round((limits.memoryMiB ?? 1536) * 0.75));
-  return [`--max-old-space-size=${heapMiB}`];
+  return [`--max-old-space-size=${kernelHeapMiB(limits)}`];
+}
+
+/** A kernel's JavaScript heap limit, MiB: three quarters of the memory limit, at least 192. */
+export function kernelHeapMiB(limits: SandboxLimits = {}): number {
+  return Math.max(192, Math.round((limits.memoryMiB ?? 1536) * 0.75));
 }
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -278,7 +281,7 @@ export function sandboxReport(): string | null {
 
 function describeLimits(limits: SandboxLimits, cg: CgroupSetup, nproc: number | null): string {
   const parts = [
-    `JavaScript heap ${/=(\d+)/.exec(kernelV8Flags(limits)[0])![1]} MiB`,
+    `JavaScript heap ${kernelHeapMiB(limits)} MiB`,
     `address space for data ${dataLimitMiB(limits)} MiB per process (rlimit)`,
     ...cg.inForce,
     ...(nproc !== null ? [`processes <= ${nproc} for this user (rlimit nproc; no pids cgroup)`] : []),
