@@ -19,19 +19,20 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { analyzeSource, GradedCell, NotebookFormatError, parseNotebook } from './format';
 import { kernelContext, writeAtomic } from './context';
 import { gradescopeResults, renderFeedback } from './feedback';
 import { Gradebook } from './gradebook';
-import { planSubmission } from './plan';
-import { roundScore, SubmissionResult } from './result';
-import { DEFAULT_LIMITS, KernelOptions, KernelPool, RunLimits, runPlan } from './runner';
+import { SubmissionResult } from './result';
+import { DEFAULT_LIMITS, KernelOptions, KernelPool, RunLimits } from './runner';
 import { SandboxLimits } from './sandbox';
-import { listSubmissions, Submission } from './submissions';
+import { listSubmissions } from './submissions';
 
 /** One submission found in the input. */
 export { listSubmissions, pickNotebook, studentId } from './submissions';
 export type { Submission } from './submissions';
+export { gradeSubmission, invalidSubmission, prepareAssignment, readSubmission } from './engine';
+export type { Assignment, GradingEngine, GradingSink, PendingSubmission, SubmissionFile } from './engine';
+import { Assignment, GradingEngine, GradingSink, gradeSubmission, invalidSubmission, PendingSubmission, prepareAssignment, readSubmission } from './engine';
 
 export interface GradeOptions {
   /** Assignment source notebook (with solutions and hidden tests). */
@@ -74,38 +75,6 @@ export interface GradeSummary {
   out: string;
 }
 
-/** The analyzed assignment every submission is graded against. */
-export interface Assignment {
-  /** Tests, locked and solution cells of the source (hidden tests included). */
-  cells: GradedCell[];
-  /** The assignment's name (the source file name without .ipynb). */
-  assignment: string;
-  /** sha256 of the source text. */
-  assignmentSha: string;
-}
-
-/** A submission's notebook: its file name (for messages) and its bytes. */
-export interface SubmissionFile {
-  name: string;
-  bytes: Buffer;
-}
-
-/** A submission still to be graded, with the sha256 of its file ('' when it has none). */
-export interface PendingSubmission extends Submission {
-  sha: string;
-}
-
-/** Where an engine reports each graded submission (committed at once) or grader failure. */
-export interface GradingSink {
-  done(sub: PendingSubmission, result: SubmissionResult): void;
-  failed(sub: PendingSubmission, error: string): void;
-}
-
-/** Grades pending submissions somewhere (local kernels, a queue) and reports each to the sink. */
-export interface GradingEngine {
-  grade(todo: PendingSubmission[], sink: GradingSink): Promise<void>;
-}
-
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
 /** Extracts a zip into `dir` (Python's zipfile: entries with absolute paths or '..' stay inside `dir`). */
@@ -123,85 +92,6 @@ function extractZip(zip: string, dir: string): void {
       fs.rmdirSync(inner);
     }
   }
-}
-
-/**
- * Parses and analyzes an assignment source (throws NotebookFormatError on authoring problems).
- *
- * @example
- * const a = prepareAssignment(fs.readFileSync('lab.ipynb', 'utf8'), 'lab.ipynb'); // { assignment: 'lab', assignmentSha, cells }
- */
-export function prepareAssignment(sourceText: string, fileName: string): Assignment {
-  const nb = parseNotebook(sourceText, fileName);
-  const { cells, problems } = analyzeSource(nb);
-  if (problems.length) throw new NotebookFormatError(problems);
-  return { cells, assignment: fileName.replace(/\.ipynb$/i, ''), assignmentSha: sha256(sourceText) };
-}
-
-/** Reads a submission's notebook (null when it has none). */
-export function readSubmission(sub: Submission): SubmissionFile | null {
-  return sub.file ? { name: path.basename(sub.file), bytes: fs.readFileSync(sub.file) } : null;
-}
-
-function resultBase(student: string, file: SubmissionFile | null, a: Assignment) {
-  const maxScore = a.cells.filter((c) => c.kind === 'tests').reduce((s, c) => s + c.points, 0);
-  return { student, assignment: a.assignment, assignmentSha: a.assignmentSha, submissionSha: file ? sha256(file.bytes) : '', maxScore, gradedAt: new Date().toISOString() };
-}
-
-function invalidResult(base: ReturnType<typeof resultBase>, tests: GradedCell[], why: string[]): SubmissionResult {
-  return {
-    ...base,
-    status: 'invalid',
-    score: 0,
-    tests: tests.map((t) => ({ gradeId: t.gradeId, points: t.points, earned: 0, checks: [], message: 'not run: the submission could not be graded' })),
-    cells: [],
-    notes: why,
-    restarts: 0,
-    seconds: 0,
-  };
-}
-
-type Checked = { invalid: SubmissionResult } | { invalid: null; nb: ReturnType<typeof parseNotebook>; base: ReturnType<typeof resultBase> };
-
-function check(student: string, file: SubmissionFile | null, a: Assignment): Checked {
-  const base = resultBase(student, file, a);
-  const tests = a.cells.filter((c) => c.kind === 'tests');
-  if (!file) return { invalid: invalidResult(base, tests, ['no notebook (.ipynb) was found in this submission']) };
-  if (file.bytes.length > 50 * 2 ** 20) return { invalid: invalidResult(base, tests, [`the notebook is ${(file.bytes.length / 2 ** 20).toFixed(0)} MB, more than the 50 MB a submission may have`]) };
-  try {
-    return { invalid: null, nb: parseNotebook(file.bytes.toString('utf8'), file.name), base };
-  } catch (e) {
-    if (e instanceof NotebookFormatError) return { invalid: invalidResult(base, tests, e.problems.map((p) => p.message)) };
-    throw e;
-  }
-}
-
-/**
- * The result of a submission that cannot be graded at all (no notebook, too large, not a tslab notebook), or null
- * when it can be run. Cheap: engines use it to settle such submissions without starting a kernel.
- *
- * @example
- * invalidSubmission('alice', null, assignment)?.notes // ['no notebook (.ipynb) was found in this submission']
- */
-export function invalidSubmission(student: string, file: SubmissionFile | null, a: Assignment): SubmissionResult | null {
-  return check(student, file, a).invalid;
-}
-
-/**
- * Grades one submission against the analyzed source, in fresh kernels from `pool` (this is what local grading
- * and a queue worker both run).
- *
- * @example
- * const r = await gradeSubmission('alice', readSubmission(sub), assignment, pool, DEFAULT_LIMITS);
- */
-export async function gradeSubmission(student: string, file: SubmissionFile | null, a: Assignment, pool: KernelPool, limits: RunLimits): Promise<SubmissionResult> {
-  const started = Date.now();
-  const c = check(student, file, a);
-  if (c.invalid) return c.invalid;
-  const { plan, notes } = planSubmission(a.cells, c.nb);
-  const run = await runPlan(plan, () => pool.acquire(), limits);
-  const score = roundScore(run.tests.reduce((s, t) => s + t.earned, 0));
-  return { ...c.base, status: 'graded', score, tests: run.tests, cells: run.cells, notes, restarts: run.restarts, seconds: (Date.now() - started) / 1000 };
 }
 
 /** Where one student's files go. */

@@ -14,7 +14,7 @@
  * the grader fails on is retried ({@link JOB_ATTEMPTS} attempts in all) and then reported as a grader error.
  */
 import { createHash } from 'crypto';
-import { Assignment, GradingEngine, invalidSubmission, PendingSubmission, readSubmission, SubmissionFile } from './grade';
+import { Assignment, GradingEngine, invalidSubmission, PendingSubmission, readSubmission, SubmissionFile } from './engine';
 import { bullmqConnection, checkRedis, describeTarget, loadBullmq, parseRedisUrl } from './queue-connection';
 import { SubmissionResult } from './result';
 import { RunLimits } from './runner';
