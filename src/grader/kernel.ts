@@ -36,8 +36,8 @@ export interface KernelLaunch {
   /** Folder for the ipc sockets and the connection file (must be visible inside the sandbox at the same path). */
   socketDir: string;
   env?: NodeJS.ProcessEnv;
-  /** Extra file descriptors handed to the kernel as fd 3, 4, ... */
-  extraStdio?: ('pipe' | 'ignore')[];
+  /** Extra file descriptors handed to the kernel as fd 3, 4, ... (a number: that open descriptor of the grader). */
+  extraStdio?: ('pipe' | 'ignore' | number)[];
   /** Called with the spawned process. */
   onSpawn?: (child: ChildProcess) => void;
   /** Called once the kernel is killed (e.g. to remove its cgroups). */

@@ -14,6 +14,7 @@ import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { KernelLaunch } from './kernel';
 import { KernelImage } from './kernel-image';
+import { openProcessFilter } from './seccomp';
 
 export interface SandboxLimits {
   /** Memory limit in MiB (default 1536): the cgroup gets 1.25 x, the JavaScript heap 0.75 x, the data rlimit see dataLimitMiB. */
@@ -88,6 +89,14 @@ export function sandboxedKernelLaunch(opts: { repo: string; scratch: string; soc
   const ro = (p: string) => (fs.existsSync(p) ? ['--ro-bind', p, p] : []);
   const mib = (n: number) => String(Math.round(n * 2 ** 20));
   const socketDirLocked = prepareSocketDir(socketDir);
+  // fd 3 is the harness's pipe; fd 4 (where the architecture has one) the filter refusing new processes
+  const filterFd = openProcessFilter(socketDir);
+  let filterOpen = filterFd !== null;
+  const closeFilter = () => {
+    if (filterOpen) fs.closeSync(filterFd!);
+    filterOpen = false;
+  };
+  lastReport += filterFd !== null ? '; no new processes (seccomp)' : '; NOT in force: the seccomp filter against new processes (no filter for this architecture)';
   const argv = [
     ...enter,
     ...prlimit,
@@ -115,10 +124,22 @@ export function sandboxedKernelLaunch(opts: { repo: string; scratch: string; soc
     '--die-with-parent',
     '--new-session',
     '--cap-drop', 'ALL',
+    ...(filterFd !== null ? ['--seccomp', '4'] : []),
     '--setenv', 'HOME', scratch,
     ...kernelArgv,
   ];
-  return { argv, socketDir, extraStdio: ['pipe'], env: kernelEnv(scratch), cleanup: cg.remove, onConnected: socketDirLocked };
+  return {
+    argv,
+    socketDir,
+    extraStdio: filterFd !== null ? ['pipe', filterFd] : ['pipe'],
+    env: kernelEnv(scratch),
+    onSpawn: closeFilter,
+    cleanup: () => {
+      closeFilter();
+      cg.remove();
+    },
+    onConnected: socketDirLocked,
+  };
 }
 
 /**

@@ -76,6 +76,7 @@ test('the grading summary names the limits in force, and on this machine process
   // this CI machine has cgroup v1 pids and memory (v2 is covered by tests/grader/sandbox.test.ts)
   assert.match(report, /processes <= 64 \(cgroup v[12] pids\.max\)/, report);
   assert.match(report, /memory <= 320 MiB for the whole sandbox/, report);
+  assert.match(report, /; no new processes \(seccomp\)/, report);
   assert.doesNotMatch(report, /NOT in force/, report);
 });
 
