@@ -24,6 +24,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 say "npm: installing the workspace (committed lockfile)"
+# onnxruntime-node's postinstall fetches CUDA binaries from outside the npm registry: skip it (its CPU binaries
+# ship in the package). An environment variable, since npm warns about (and will drop) unknown .npmrc keys.
+export ONNXRUNTIME_NODE_INSTALL=skip
 npm install --no-audit --no-fund --loglevel=error
 
 say "build: compiling the optilab library"
