@@ -18,15 +18,7 @@ import {
 } from '@tensorflow/tfjs-core';
 // tfjs-core registers no gradient functions by itself; tfjs-layers' bundle registers all of them (CJS and ESM).
 import '@tensorflow/tfjs-layers';
-
-type Attrs = Record<string, unknown>;
-
-/** Runs another kernel of the same backend directly (no engine bookkeeping, no tape). */
-function runKernel(name: string, backend: KernelBackend, inputs: Record<string, TensorInfo>, attrs: Attrs): TensorInfo {
-  const kernel = getKernel(name, 'wasm');
-  if (!kernel) throw new Error(`optilab: the wasm backend has no ${name} kernel`);
-  return kernel.kernelFunc({ inputs, backend, attrs: attrs as never }) as TensorInfo;
-}
+import { runWasmKernel as runKernel, touchedPadding } from './wasm-kernel';
 
 function conv2dBackpropFilterWasm(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
@@ -48,13 +40,10 @@ function conv2dBackpropFilterWasm(args: {
     dimRoundingMode,
   );
   const [batch, height, width, inChannels] = x.shape;
-  const { filterHeight, filterWidth, strideHeight, strideWidth, outHeight, outWidth } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
+  const { strideHeight, strideWidth } = info;
   // Rows/columns of the (padded) input that the forward pass touched; a negative value means trailing
   // input rows were never read (valid padding with a stride), so they are cropped instead of padded.
-  const bottom = strideHeight * (outHeight - 1) + filterHeight - height - top;
-  const right = strideWidth * (outWidth - 1) + filterWidth - width - left;
+  const { top, left, bottom, right } = touchedPadding(info, height, width);
 
   const temporaries: TensorInfo[] = [];
   let xT = runKernel('Transpose', backend, { x }, { perm: [3, 1, 2, 0] }); // [ci, H, W, b]

@@ -23,14 +23,7 @@ import {
   TensorInfo,
 } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
-
-type Attrs = Record<string, unknown>;
-
-function run(name: string, backend: KernelBackend, inputs: Record<string, TensorInfo>, attrs: Attrs): TensorInfo {
-  const kernel = getKernel(name, 'wasm');
-  if (!kernel) throw new Error(`optilab: the wasm backend has no ${name} kernel`);
-  return kernel.kernelFunc({ inputs, backend, attrs: attrs as never }) as TensorInfo;
-}
+import { runWasmKernel as run, touchedPadding } from '../backend/wasm-kernel';
 
 function checkMultiplier(filterShape: number[]): void {
   if (filterShape[3] !== 1) {
@@ -46,10 +39,7 @@ function backpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backe
   const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, dilations, pad, dimRoundingMode, true);
   const [batch, height, width, channels] = x.shape;
   const { filterHeight, filterWidth, strideHeight, strideWidth, outHeight, outWidth } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const bottom = strideHeight * (outHeight - 1) + filterHeight - height - top;
-  const right = strideWidth * (outWidth - 1) + filterWidth - width - left;
+  const { top, left, bottom, right } = touchedPadding(info, height, width);
   const temps: TensorInfo[] = [];
   const keep = (t: TensorInfo) => (temps.push(t), t);
   const xT = keep(run('Transpose', backend, { x }, { perm: [1, 2, 3, 0] })); // [H, W, c, b]
