@@ -1,5 +1,6 @@
 /** Per-layer parameters, multiply-accumulates and storage of a tfjs-layers model (isomorphic). */
-import * as tf from '@tensorflow/tfjs-layers';
+import type * as tf from '@tensorflow/tfjs-layers';
+import { describeLayers, LayerDescription } from './describe';
 
 export interface LayerSummary {
   name: string;
@@ -20,24 +21,17 @@ export interface ModelSummary {
   bitWidth: number;
 }
 
-function shapeOf(s: unknown): number[] {
-  const shape = (Array.isArray((s as unknown[])[0]) ? (s as unknown[][])[0] : s) as (number | null)[];
-  return shape.slice(1).map((d) => d ?? 1);
-}
-
 const prod = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
 
-function layerMacs(layer: tf.layers.Layer): number {
-  const cls = layer.getClassName();
-  const out = shapeOf(layer.outputShape);
-  const weights = layer.getWeights();
-  if (weights.length === 0) return 0;
-  const kernel = weights[0].shape as number[];
-  if (cls === 'Dense') return kernel[0] * kernel[1];
-  if (cls === 'Conv2D') return prod(out) * kernel[0] * kernel[1] * kernel[2];
-  if (cls === 'DepthwiseConv2D') return prod(out) * kernel[0] * kernel[1];
-  if (cls === 'SeparableConv2D') {
-    const pointwise = weights[1].shape as number[];
+function layerMacs(d: LayerDescription): number {
+  const out = d.outputShape!;
+  if (d.weights.length === 0) return 0;
+  const kernel = d.weights[0].shape as number[];
+  if (d.kind === 'dense') return kernel[0] * kernel[1];
+  if (d.kind === 'conv2d') return prod(out) * kernel[0] * kernel[1] * kernel[2];
+  if (d.kind === 'depthwise') return prod(out) * kernel[0] * kernel[1];
+  if (d.kind === 'separable') {
+    const pointwise = d.weights[1].shape as number[];
     const [h, w] = out;
     return h * w * (kernel[0] * kernel[1] * kernel[2] * kernel[3] + pointwise[2] * pointwise[3]);
   }
@@ -53,17 +47,14 @@ function layerMacs(layer: tf.layers.Layer): number {
  */
 export function summarize(model: tf.LayersModel, bitWidth = 32): ModelSummary {
   if (!(bitWidth > 0 && bitWidth <= 64)) throw new RangeError(`bitWidth must be in 1..64, got ${bitWidth}`);
-  const layers = model.layers.map((layer) => {
-    const params = layer.countParams();
-    return {
-      name: layer.name,
-      type: layer.getClassName(),
-      outputShape: shapeOf(layer.outputShape),
-      params,
-      macs: layerMacs(layer),
-      bytes: Math.ceil((params * bitWidth) / 8),
-    };
-  });
+  const layers = describeLayers(model).map((d) => ({
+    name: d.name,
+    type: d.className,
+    outputShape: d.outputShape!,
+    params: d.params,
+    macs: layerMacs(d),
+    bytes: Math.ceil((d.params * bitWidth) / 8),
+  }));
   const total = (k: 'params' | 'macs' | 'bytes') => layers.reduce((a, l) => a + l[k], 0);
   return { name: model.name, layers, totalParams: total('params'), totalMacs: total('macs'), totalBytes: total('bytes'), bitWidth };
 }

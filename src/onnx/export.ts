@@ -11,6 +11,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { QParams } from '../quantize/qparams';
 import type { QuantPlan } from '../quantize/model';
+import { describeLayers, LayerDescription } from '../models/describe';
 import { AttrValue, DT, encodeModel, node, OnnxNode, OnnxTensor, tensor, valueInfo } from './proto';
 
 /** The ONNX operator set the exporter writes. */
@@ -108,12 +109,6 @@ class Builder {
   }
 }
 
-function pair(v: unknown, fallback: number): [number, number] {
-  if (Array.isArray(v)) return [Number(v[0]), Number(v[1] ?? v[0])];
-  if (typeof v === 'number') return [v, v];
-  return [fallback, fallback];
-}
-
 /** Output size and [top, left, bottom, right] pads of tfjs 'same' / 'valid' padding. */
 function window(h: number, w: number, k: [number, number], s: [number, number], padding: string): { out: [number, number]; pads: number[] } {
   const one = (inp: number, kk: number, ss: number): [number, number, number] => {
@@ -151,20 +146,20 @@ function depthwiseToOihw(k: Float32Array, shape: number[]): Float32Array {
   return out;
 }
 
-function activationOf(layer: tfl.layers.Layer, cfg: Record<string, unknown>): 'relu' | 'linear' {
-  const act = String(cfg.activation ?? 'linear');
+function activationOf(d: LayerDescription): 'relu' | 'linear' {
+  const act = d.activation;
   if (act !== 'relu' && act !== 'linear') {
-    throw new OnnxExportError(layer.name, layer.getClassName(), `activation '${act}' is not supported (only relu and linear)`);
+    throw new OnnxExportError(d.name, d.className, `activation '${act}' is not supported (only relu and linear)`);
   }
   return act;
 }
 
-function checkConvConfig(layer: tfl.layers.Layer, cfg: Record<string, unknown>): void {
-  const cls = layer.getClassName();
-  if (cfg.dataFormat === 'channelsFirst') throw new OnnxExportError(layer.name, cls, "dataFormat 'channelsFirst' is not supported (use channelsLast)");
-  const dil = pair(cfg.dilationRate, 1);
-  if (dil[0] !== 1 || dil[1] !== 1) throw new OnnxExportError(layer.name, cls, `dilation rate [${dil}] is not supported (only 1)`);
-  if (cfg.padding !== 'same' && cfg.padding !== 'valid') throw new OnnxExportError(layer.name, cls, `padding '${String(cfg.padding)}' is not supported`);
+function checkConvConfig(d: LayerDescription): void {
+  const cls = d.className;
+  if (d.channelsFirst) throw new OnnxExportError(d.name, cls, "dataFormat 'channelsFirst' is not supported (use channelsLast)");
+  const dil = d.dilation!;
+  if (dil[0] !== 1 || dil[1] !== 1) throw new OnnxExportError(d.name, cls, `dilation rate [${dil}] is not supported (only 1)`);
+  if (d.padding !== 'same' && d.padding !== 'valid') throw new OnnxExportError(d.name, cls, `padding '${d.padding}' is not supported`);
 }
 
 /** Weight + bias of a conv / dense in float (fp32 graph) or QDQ (int8 graph); returns the input names. */
@@ -236,25 +231,25 @@ export function exportOnnx(model: tfl.LayersModel, opts: OnnxExportOptions = {})
   if (plan && !plan.activations) throw new Error('int8 QDQ export needs a calibrated plan: pass calibration data to buildPtqPlan');
   if (plan?.dynamicActivationBits) throw new Error('int8 QDQ export needs static activation ranges, not dynamic quantization');
   const b = new Builder([h0, w0, c0], (opts.activationType ?? 'uint8') === 'uint8');
-  const firstReal = model.layers.find((l) => l.getClassName() !== 'InputLayer');
-  if (plan && firstReal?.getClassName() !== 'Rescaling') {
+  const layers = describeLayers(model);
+  const firstReal = layers.find((l) => l.className !== 'InputLayer');
+  if (plan && firstReal?.className !== 'Rescaling') {
     const qin = plan.activations!.input;
     if (!qin) throw new Error("int8 QDQ export: the plan has no input quantization ('input' in plan.activations)");
     b.quantize(qin, 'input.q');
   }
-  for (const layer of model.layers) {
-    const cls = layer.getClassName();
-    const cfg = layer.getConfig() as Record<string, unknown>;
-    const name = layer.name;
-    const weights = layer.getWeights();
+  for (const d of layers) {
+    const cls = d.className;
+    const name = d.name;
+    const weights = d.weights;
     switch (cls) {
       case 'InputLayer':
       case 'Dropout':
         break;
       case 'Rescaling': {
         if (b.q) throw new OnnxExportError(name, cls, 'a rescaling layer after quantized layers is not supported in QDQ export');
-        b.cur = b.add('Mul', [b.cur, b.scalar(`${name}.scale`, Number(cfg.scale))], name);
-        b.cur = b.add('Add', [b.cur, b.scalar(`${name}.offset`, Number(cfg.offset ?? 0))], name);
+        b.cur = b.add('Mul', [b.cur, b.scalar(`${name}.scale`, d.scale!)], name);
+        b.cur = b.add('Add', [b.cur, b.scalar(`${name}.offset`, d.offset!)], name);
         if (plan) {
           const qp = plan.activations![name];
           if (!qp) throw new OnnxExportError(name, cls, 'the plan has no activation parameters for its output');
@@ -266,19 +261,19 @@ export function exportOnnx(model: tfl.LayersModel, opts: OnnxExportOptions = {})
       case 'DepthwiseConv2D':
       case 'SeparableConv2D': {
         if (b.layout === 'flat') throw new OnnxExportError(name, cls, 'a convolution after Flatten is not supported');
-        checkConvConfig(layer, cfg);
-        const act = activationOf(layer, cfg);
+        checkConvConfig(d);
+        const act = activationOf(d);
         if (plan && cls !== 'Conv2D') throw new OnnxExportError(name, cls, 'int8 QDQ export supports Conv2D and Dense weights only (optilab PTQ does not quantize this layer)');
         if (plan && !plan.weights.get(name)) throw new OnnxExportError(name, cls, 'the plan has no quantized weights for this layer (it was skipped); int8 export needs every layer quantized');
-        const k = pair(cfg.kernelSize, 3);
-        const s = pair(cfg.strides, 1);
+        const k = d.kernelSize!;
+        const s = d.strides!;
         const [h, w, c] = b.shape;
-        const win = window(h, w, k, s, String(cfg.padding));
+        const win = window(h, w, k, s, d.padding);
         if (win.out[0] < 1 || win.out[1] < 1) throw new OnnxExportError(name, cls, `its ${k[0]}x${k[1]} kernel does not fit the ${h}x${w} input`);
         b.toLayout('nchw', name);
         b.deq = undefined;
         b.dequantize(`${name}.input`);
-        const useBias = cfg.useBias !== false;
+        const useBias = d.useBias;
         const attrs = { kernel_shape: k, strides: s, pads: win.pads, dilations: [1, 1] };
         let cout: number;
         if (cls === 'Conv2D') {
@@ -318,11 +313,11 @@ export function exportOnnx(model: tfl.LayersModel, opts: OnnxExportOptions = {})
       }
       case 'MaxPooling2D': {
         if (b.layout === 'flat') throw new OnnxExportError(name, cls, 'pooling after Flatten is not supported');
-        if (cfg.dataFormat === 'channelsFirst') throw new OnnxExportError(name, cls, "dataFormat 'channelsFirst' is not supported");
-        const k = pair(cfg.poolSize, 2);
-        const s = pair(cfg.strides ?? cfg.poolSize, 2);
+        if (d.channelsFirst) throw new OnnxExportError(name, cls, "dataFormat 'channelsFirst' is not supported");
+        const k = d.poolSize!;
+        const s = d.strides!;
         const [h, w, c] = b.shape;
-        const win = window(h, w, k, s, String(cfg.padding ?? 'valid'));
+        const win = window(h, w, k, s, d.padding);
         b.toLayout('nchw', name);
         // MaxPool runs on int8 directly in QDQ graphs (max commutes with the monotone quantizer).
         b.cur = b.add('MaxPool', [b.cur], name, { kernel_shape: k, strides: s, pads: win.pads });
@@ -331,9 +326,9 @@ export function exportOnnx(model: tfl.LayersModel, opts: OnnxExportOptions = {})
       }
       case 'GlobalAveragePooling2D': {
         if (b.layout === 'flat') throw new OnnxExportError(name, cls, 'pooling after Flatten is not supported');
-        if (cfg.dataFormat === 'channelsFirst') throw new OnnxExportError(name, cls, "dataFormat 'channelsFirst' is not supported");
+        if (d.channelsFirst) throw new OnnxExportError(name, cls, "dataFormat 'channelsFirst' is not supported");
         if (plan) throw new OnnxExportError(name, cls, 'int8 QDQ export does not support global average pooling (optilab PTQ does not quantize it)');
-        if (cfg.keepDims === true) throw new OnnxExportError(name, cls, 'keepDims is not supported');
+        if (d.config.keepDims === true) throw new OnnxExportError(name, cls, 'keepDims is not supported');
         b.toLayout('nchw', name);
         b.cur = b.add('GlobalAveragePool', [b.cur], name);
         b.cur = b.add('Flatten', [b.cur], name, { axis: 1 });
@@ -352,12 +347,12 @@ export function exportOnnx(model: tfl.LayersModel, opts: OnnxExportOptions = {})
       }
       case 'Dense': {
         if (b.layout !== 'flat') throw new OnnxExportError(name, cls, 'Dense on a non-flattened (rank > 2) input is not supported: add a Flatten layer before it');
-        const act = activationOf(layer, cfg);
+        const act = activationOf(d);
         if (plan && !plan.weights.get(name)) throw new OnnxExportError(name, cls, 'the plan has no quantized weights for this layer (it was skipped); int8 export needs every layer quantized');
         const kernel = weights[0];
         const [fin, cout] = kernel.shape;
         if (fin !== b.shape[0]) throw new OnnxExportError(name, cls, `expects ${fin} inputs but the previous layer gives ${b.shape[0]}`);
-        const bias = cfg.useBias !== false ? (weights[1].dataSync() as Float32Array) : new Float32Array(cout);
+        const bias = d.useBias ? (weights[1].dataSync() as Float32Array) : new Float32Array(cout);
         b.deq = undefined;
         b.dequantize(`${name}.input`);
         const ins = weightInputs(b, name, cls, kernel.dataSync() as Float32Array, [fin, cout], bias, plan, plan?.weights.get(name)!.q, 1);
@@ -368,10 +363,10 @@ export function exportOnnx(model: tfl.LayersModel, opts: OnnxExportOptions = {})
       }
       case 'ReLU':
       case 'Activation': {
-        if (cls === 'ReLU' && (cfg.maxValue != null || Number(cfg.negativeSlope ?? 0) !== 0 || Number(cfg.threshold ?? 0) !== 0)) {
+        if (cls === 'ReLU' && !d.plainRelu) {
           throw new OnnxExportError(name, cls, 'only a plain ReLU is supported (no max value, slope or threshold)');
         }
-        const act = cls === 'ReLU' ? 'relu' : activationOf(layer, cfg);
+        const act = cls === 'ReLU' ? 'relu' : activationOf(d);
         if (act === 'linear') break;
         const q = b.q;
         b.dequantize(`${name}.input`);

@@ -9,6 +9,7 @@ import type { MaskSet } from './masks';
 import { selectLayers } from './masks';
 import { rebuildSequential } from './rebuild';
 import { keptUnits } from './structured';
+import { describeLayer } from '../models/describe';
 
 /** Layers that pass channels through unchanged. */
 const PASS_THROUGH = new Set(['MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Rescaling', 'ReLU', 'Activation', 'Dropout', 'InputLayer', 'ZeroPadding2D', 'SpatialDropout1D']);
@@ -25,11 +26,6 @@ function gatherAxis(t: tf.Tensor, keep: number[] | null, axis: number): tf.Tenso
   return copy;
 }
 
-function lastDim(shape: unknown): number {
-  const s = (Array.isArray((shape as unknown[])[0]) ? (shape as unknown[][])[0] : shape) as (number | null)[];
-  return s[s.length - 1] as number;
-}
-
 /**
  * Removes units: `keep[layer]` lists the output units (filters / neurons) to keep in that layer. Returns a new
  * model; the input model is not changed. Layers between a shrunk layer and the next weighted layer must
@@ -43,7 +39,7 @@ export function removeUnits(model: LayersModel, keep: Record<string, number[]>):
   const output = model.layers[model.layers.length - 1];
   for (const layer of layers) {
     if (layer === output) throw new RangeError(`layer '${layer.name}' is the model's output: its units (the classes) cannot be removed`);
-    const units = layer.getWeights()[0].shape.at(-1) as number;
+    const units = describeLayer(layer).weights[0].shape.at(-1) as number;
     const k = keep[layer.name];
     if (k.length === 0) throw new RangeError(`layer '${layer.name}' would keep no units: the model would output a constant; keep at least one`);
     if (k.some((j, i) => !Number.isInteger(j) || j < 0 || j >= units || (i > 0 && j <= k[i - 1]))) {
@@ -59,10 +55,11 @@ export function removeUnits(model: LayersModel, keep: Record<string, number[]>):
   };
   try {
     return rebuildSequential(model, (layer, spec) => {
-      const cls = layer.getClassName();
+      const d = describeLayer(layer);
+      const cls = d.className;
       const outKeep = keep[layer.name] ?? null;
       if (cls === 'Dense' || cls === 'Conv2D') {
-        const [kernel, bias] = layer.getWeights();
+        const [kernel, bias] = d.weights;
         const inAxis = kernel.rank - 2;
         const k1 = track(gatherAxis(kernel, inKeep, inAxis), kernel);
         const k = track(gatherAxis(k1, outKeep, kernel.rank - 1), k1);
@@ -74,9 +71,9 @@ export function removeUnits(model: LayersModel, keep: Record<string, number[]>):
       }
       if (inKeep === null) return undefined;
       if (cls === 'Flatten') {
-        const inputShape = (layer.input as unknown as { shape: (number | null)[] }).shape;
-        const channels = lastDim(inputShape);
-        const positions = lastDimProduct(inputShape) / channels;
+        const inputShape = d.inputShape!;
+        const channels = inputShape[inputShape.length - 1];
+        const positions = inputShape.reduce((a, b) => a * b, 1) / channels;
         const kept: number[] = [];
         for (let p = 0; p < positions; p++) for (const c of inKeep) kept.push(p * channels + c);
         inKeep = kept;
@@ -84,10 +81,10 @@ export function removeUnits(model: LayersModel, keep: Record<string, number[]>):
       }
       if (cls === 'BatchNormalization') {
         const keepNow: number[] = inKeep;
-        return [{ spec, weights: layer.getWeights().map((w) => track(gatherAxis(w, keepNow, 0), w)) }];
+        return [{ spec, weights: d.weights.map((w) => track(gatherAxis(w, keepNow, 0), w)) }];
       }
       if (cls === 'DepthwiseConv2D') {
-        const [kernel, bias] = layer.getWeights();
+        const [kernel, bias] = d.weights;
         if (kernel.shape[3] !== 1) throw new RangeError(`surgery through '${layer.name}' needs depthMultiplier 1, got ${kernel.shape[3]}`);
         const weights = [track(gatherAxis(kernel, inKeep, 2), kernel)];
         if (bias) weights.push(track(gatherAxis(bias, inKeep, 0), bias));
@@ -99,11 +96,6 @@ export function removeUnits(model: LayersModel, keep: Record<string, number[]>):
   } finally {
     for (const t of tensors) t.dispose();
   }
-}
-
-function lastDimProduct(shape: unknown): number {
-  const s = (Array.isArray((shape as unknown[])[0]) ? (shape as unknown[][])[0] : shape) as (number | null)[];
-  return s.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
 }
 
 /**

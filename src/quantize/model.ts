@@ -12,6 +12,7 @@ import { computeQParams, QParams, quantRange } from './qparams';
 import { FLOAT32_EPS } from './scalar';
 import { RangeMethod } from './ranges';
 import { decodeFloat, FLOAT16, float16Bits, roundToFloat16 } from '../numerics/floats';
+import { describeLayers, LayerDescription } from '../models/describe';
 
 /** What a layer of a supported sequential model does. */
 export type LayerKind = 'rescaling' | 'conv2d' | 'dense' | 'maxpool' | 'flatten' | 'identity' | 'relu';
@@ -47,10 +48,9 @@ const CLASS_KIND: Record<string, LayerKind> = {
   ReLU: 'relu',
 };
 
-function pair(v: unknown, fallback: number): [number, number] {
-  if (Array.isArray(v)) return [Number(v[0]), Number(v[1] ?? v[0])];
-  if (typeof v === 'number') return [v, v];
-  return [fallback, fallback];
+function checkActivation(d: LayerDescription): 'relu' | 'linear' {
+  if (d.activation !== 'relu' && d.activation !== 'linear') throw new Error(`layer '${d.name}' uses activation '${d.activation}'; only relu and linear are supported`);
+  return d.activation;
 }
 
 /**
@@ -62,42 +62,36 @@ function pair(v: unknown, fallback: number): [number, number] {
  * const layers = describeModel(lenet5()); // [{ name: 'normalize', kind: 'rescaling', ... }, { name: 'conv1', ... }, ...]
  */
 export function describeModel(model: tfl.LayersModel): LayerInfo[] {
-  return model.layers.map((layer) => {
-    const cls = layer.getClassName();
+  return describeLayers(model).map((d) => {
+    const cls = d.className;
     const kind = CLASS_KIND[cls];
     if (!kind) {
-      throw new Error(`layer '${layer.name}' is a ${cls}; quantization supports ${Object.keys(CLASS_KIND).join(', ')} layers (the zoo models)`);
+      throw new Error(`layer '${d.name}' is a ${cls}; quantization supports ${Object.keys(CLASS_KIND).join(', ')} layers (the zoo models)`);
     }
-    const cfg = layer.getConfig() as Record<string, unknown>;
-    const info: LayerInfo = { name: layer.name, kind };
+    const info: LayerInfo = { name: d.name, kind };
     if (kind === 'conv2d' || kind === 'dense') {
-      const act = String(cfg.activation ?? 'linear');
-      if (act !== 'relu' && act !== 'linear') throw new Error(`layer '${layer.name}' uses activation '${act}'; only relu and linear are supported`);
-      info.activation = act;
-      const w = layer.getWeights();
+      info.activation = checkActivation(d);
+      const w = d.weights;
       info.kernelShape = w[0].shape.slice();
       info.kernel = w[0].dataSync() as Float32Array;
       info.bias = w.length > 1 ? (w[1].dataSync() as Float32Array) : new Float32Array(w[0].shape[w[0].shape.length - 1]);
       if (kind === 'conv2d') {
-        info.strides = pair(cfg.strides, 1);
-        info.padding = cfg.padding === 'same' ? 'same' : 'valid';
-        const dil = pair(cfg.dilationRate ?? cfg.dilation_rate, 1);
-        if (dil[0] !== 1 || dil[1] !== 1) throw new Error(`layer '${layer.name}': dilated convolutions are not supported`);
-        if (cfg.dataFormat === 'channelsFirst') throw new Error(`layer '${layer.name}': channelsFirst is not supported`);
+        info.strides = d.strides;
+        info.padding = d.padding === 'same' ? 'same' : 'valid';
+        if (d.dilation![0] !== 1 || d.dilation![1] !== 1) throw new Error(`layer '${d.name}': dilated convolutions are not supported`);
+        if (d.channelsFirst) throw new Error(`layer '${d.name}': channelsFirst is not supported`);
       }
     } else if (kind === 'maxpool') {
-      info.poolSize = pair(cfg.poolSize, 2);
-      info.strides = pair(cfg.strides ?? cfg.poolSize, 2);
-      info.padding = cfg.padding === 'same' ? 'same' : 'valid';
+      info.poolSize = d.poolSize;
+      info.strides = d.strides;
+      info.padding = d.padding === 'same' ? 'same' : 'valid';
     } else if (kind === 'relu' && cls === 'Activation') {
-      const act = String(cfg.activation ?? 'linear');
-      if (act === 'linear') info.kind = 'identity';
-      else if (act !== 'relu') throw new Error(`layer '${layer.name}' uses activation '${act}'; only relu and linear are supported`);
-    } else if (kind === 'relu' && cls === 'ReLU' && (cfg.maxValue != null || Number(cfg.negativeSlope ?? 0) !== 0 || Number(cfg.threshold ?? 0) !== 0)) {
-      throw new Error(`layer '${layer.name}': only a plain ReLU is supported (no max value, slope or threshold)`);
+      if (checkActivation(d) === 'linear') info.kind = 'identity';
+    } else if (kind === 'relu' && cls === 'ReLU' && !d.plainRelu) {
+      throw new Error(`layer '${d.name}': only a plain ReLU is supported (no max value, slope or threshold)`);
     } else if (kind === 'rescaling') {
-      info.scale = Number(cfg.scale);
-      info.offset = Number(cfg.offset ?? 0);
+      info.scale = d.scale;
+      info.offset = d.offset;
     }
     return info;
   });

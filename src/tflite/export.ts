@@ -17,6 +17,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { QuantPlan } from '../quantize/model';
 import type { QParams } from '../quantize/qparams';
 import { rint } from '../quantize/scalar';
+import { describeLayers, LayerDescription } from '../models/describe';
 import { ActivationFunctionType, BuiltinOperator, bytesOf, Graph, GraphOp, OpOptions, Padding, serializeGraph, TensorType, TfliteQuant } from './graph';
 
 /** An exporter error: names the layer and why it cannot be exported. */
@@ -36,12 +37,6 @@ export interface TfliteExportOptions {
 }
 
 const SUPPORTED = 'InputLayer, Dropout, Rescaling, Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Dense, ReLU and Activation (relu, linear, softmax)';
-
-function pair(v: unknown, fallback: number): [number, number] {
-  if (Array.isArray(v)) return [Number(v[0]), Number(v[1] ?? v[0])];
-  if (typeof v === 'number') return [v, v];
-  return [fallback, fallback];
-}
 
 function outSize(inp: number, k: number, s: number, padding: string): number {
   return padding === 'same' ? Math.ceil(inp / s) : Math.floor((inp - k) / s) + 1;
@@ -159,9 +154,9 @@ function transpose2d(fin: number, fout: number): (k: ArrayLike<number>) => Float
   };
 }
 
-function activationName(layer: tfl.layers.Layer, cfg: Record<string, unknown>, allowed: string[]): string {
-  const act = String(cfg.activation ?? 'linear');
-  if (!allowed.includes(act)) throw new TfliteExportError(layer.name, layer.getClassName(), `activation '${act}' is not supported (only ${allowed.join(', ')})`);
+function activationName(d: LayerDescription, allowed: string[]): string {
+  const act = d.activation;
+  if (!allowed.includes(act)) throw new TfliteExportError(d.name, d.className, `activation '${act}' is not supported (only ${allowed.join(', ')})`);
   return act;
 }
 
@@ -187,11 +182,11 @@ export function exportTflite(model: tfl.LayersModel, opts: TfliteExportOptions =
   if (plan && !plan.activations) throw new Error('full-integer TFLite export needs a calibrated plan: pass calibration data to buildPtqPlan');
   if (plan?.dynamicActivationBits) throw new Error('full-integer TFLite export needs static activation ranges, not dynamic quantization');
   const x = new Exporter(plan);
-  const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
+  const layers = describeLayers(model).filter((l) => l.className !== 'InputLayer');
   let inQuant: TfliteQuant | undefined;
   let skipFirstRescale = false;
   if (plan) {
-    if (layers[0]?.getClassName() === 'Rescaling') {
+    if (layers[0]?.className === 'Rescaling') {
       inQuant = quantOf(x.outQuant(layers[0].name, 'Rescaling'));
       skipFirstRescale = true;
     } else {
@@ -204,15 +199,14 @@ export function exportTflite(model: tfl.LayersModel, opts: TfliteExportOptions =
   let cur: Cursor = { id: x.activation('input', shape0, inQuant), shape: shape0, quant: inQuant };
   x.g.inputs = [cur.id];
   const V = (fp: number, i8: number): number => (plan ? i8 : fp);
-  layers.forEach((layer, index) => {
-    const cls = layer.getClassName();
-    const cfg = layer.getConfig() as Record<string, unknown>;
-    const name = layer.name;
-    const weights = layer.getWeights();
+  layers.forEach((d, index) => {
+    const cls = d.className;
+    const name = d.name;
+    const weights = d.weights;
     const spatial = cur.shape.length === 3;
     const needSpatial = (): void => {
       if (!spatial) throw new TfliteExportError(name, cls, 'needs a spatial [h, w, c] input, but the previous layers flattened it');
-      if (cfg.dataFormat === 'channelsFirst') throw new TfliteExportError(name, cls, "dataFormat 'channelsFirst' is not supported (use channelsLast)");
+      if (d.channelsFirst) throw new TfliteExportError(name, cls, "dataFormat 'channelsFirst' is not supported (use channelsLast)");
     };
     const noInt8 = (why: string): void => {
       if (plan) throw new TfliteExportError(name, cls, `full-integer export does not support it: ${why}`);
@@ -223,9 +217,9 @@ export function exportTflite(model: tfl.LayersModel, opts: TfliteExportOptions =
       case 'Rescaling': {
         if (index === 0 && skipFirstRescale) return;
         noInt8('optilab PTQ supports a Rescaling layer only as the first layer');
-        const s = x.constant(`${name}/scale`, [1], Float32Array.of(Number(cfg.scale)), TensorType.FLOAT32);
+        const s = x.constant(`${name}/scale`, [1], Float32Array.of(d.scale!), TensorType.FLOAT32);
         cur = x.op(BuiltinOperator.MUL, 1, [cur.id, s], `${name}/mul`, cur.shape, { kind: 'mul', act: ActivationFunctionType.NONE }, name);
-        const o = x.constant(`${name}/offset`, [1], Float32Array.of(Number(cfg.offset ?? 0)), TensorType.FLOAT32);
+        const o = x.constant(`${name}/offset`, [1], Float32Array.of(d.offset!), TensorType.FLOAT32);
         cur = x.op(BuiltinOperator.ADD, 1, [cur.id, o], name, cur.shape, { kind: 'add', act: ActivationFunctionType.NONE }, name);
         return;
       }
@@ -233,21 +227,21 @@ export function exportTflite(model: tfl.LayersModel, opts: TfliteExportOptions =
       case 'DepthwiseConv2D':
       case 'SeparableConv2D': {
         needSpatial();
-        const dil = pair(cfg.dilationRate, 1);
+        const dil = d.dilation!;
         if (dil[0] !== 1 || dil[1] !== 1) throw new TfliteExportError(name, cls, `dilation rate [${dil}] is not supported (only 1)`);
-        if (cfg.padding !== 'same' && cfg.padding !== 'valid') throw new TfliteExportError(name, cls, `padding '${String(cfg.padding)}' is not supported`);
-        const act = activationName(layer, cfg, plan ? ['relu', 'linear'] : ['relu', 'linear', 'softmax']);
+        if (d.padding !== 'same' && d.padding !== 'valid') throw new TfliteExportError(name, cls, `padding '${d.padding}' is not supported`);
+        const act = activationName(d, plan ? ['relu', 'linear'] : ['relu', 'linear', 'softmax']);
         if (act === 'softmax') throw new TfliteExportError(name, cls, 'softmax on a convolution output is not supported');
         if (cls !== 'Conv2D') noInt8('optilab PTQ quantizes Conv2D and Dense weights only');
-        const k = pair(cfg.kernelSize, 3);
-        const s = pair(cfg.strides, 1);
+        const k = d.kernelSize!;
+        const s = d.strides!;
         const [h, w, c] = cur.shape;
-        const oh = outSize(h, k[0], s[0], String(cfg.padding));
-        const ow = outSize(w, k[1], s[1], String(cfg.padding));
+        const oh = outSize(h, k[0], s[0], d.padding);
+        const ow = outSize(w, k[1], s[1], d.padding);
         if (oh < 1 || ow < 1) throw new TfliteExportError(name, cls, `its ${k[0]}x${k[1]} kernel does not fit the ${h}x${w} input`);
-        const padding = cfg.padding === 'same' ? Padding.SAME : Padding.VALID;
+        const padding = d.padding === 'same' ? Padding.SAME : Padding.VALID;
         const fused = act === 'relu' ? ActivationFunctionType.RELU : ActivationFunctionType.NONE;
-        const useBias = cfg.useBias !== false;
+        const useBias = d.useBias;
         if (cls === 'Conv2D') {
           const kshape = weights[0].shape as number[];
           const cout = kshape[3];
@@ -285,16 +279,16 @@ export function exportTflite(model: tfl.LayersModel, opts: TfliteExportOptions =
         const [h, w, c] = cur.shape;
         if (cls === 'GlobalAveragePooling2D') {
           noInt8('optilab PTQ does not quantize global average pooling');
-          if (cfg.keepDims === true) throw new TfliteExportError(name, cls, 'keepDims is not supported');
+          if (d.config.keepDims === true) throw new TfliteExportError(name, cls, 'keepDims is not supported');
           cur = x.op(BuiltinOperator.AVERAGE_POOL_2D, 1, [cur.id], `${name}/pool`, [1, 1, c], { kind: 'pool', padding: Padding.VALID, stride: [1, 1], filter: [h, w], act: ActivationFunctionType.NONE }, name);
           const shapeT = x.constant(`${name}/shape`, [2], Int32Array.of(1, c), TensorType.INT32);
           cur = x.op(BuiltinOperator.RESHAPE, 1, [cur.id, shapeT], name, [c], { kind: 'reshape', newShape: [1, c] }, name);
           return;
         }
         if (cls === 'AveragePooling2D') noInt8('optilab PTQ does not quantize average pooling');
-        const k = pair(cfg.poolSize, 2);
-        const s = pair(cfg.strides ?? cfg.poolSize, 2);
-        const pad = String(cfg.padding ?? 'valid');
+        const k = d.poolSize!;
+        const s = d.strides!;
+        const pad = d.padding;
         const op = cls === 'MaxPooling2D' ? BuiltinOperator.MAX_POOL_2D : BuiltinOperator.AVERAGE_POOL_2D;
         cur = x.op(op, V(1, 2), [cur.id], name, [outSize(h, k[0], s[0], pad), outSize(w, k[1], s[1], pad), c], { kind: 'pool', padding: pad === 'same' ? Padding.SAME : Padding.VALID, stride: s, filter: k, act: ActivationFunctionType.NONE }, name, cur.quant);
         return;
@@ -308,11 +302,11 @@ export function exportTflite(model: tfl.LayersModel, opts: TfliteExportOptions =
       }
       case 'Dense': {
         if (spatial) throw new TfliteExportError(name, cls, 'Dense on a non-flattened (rank > 2) input is not supported: add a Flatten layer before it');
-        const act = activationName(layer, cfg, plan ? ['relu', 'linear'] : ['relu', 'linear', 'softmax']);
+        const act = activationName(d, plan ? ['relu', 'linear'] : ['relu', 'linear', 'softmax']);
         const kernel = weights[0];
         const [fin, fout] = kernel.shape;
         if (fin !== cur.shape[0]) throw new TfliteExportError(name, cls, `expects ${fin} inputs but the previous layer gives ${cur.shape[0]}`);
-        const bias = cfg.useBias !== false ? (weights[1].dataSync() as Float32Array) : new Float32Array(fout);
+        const bias = d.useBias ? (weights[1].dataSync() as Float32Array) : new Float32Array(fout);
         const [wt, bt] = x.weightAndBias(name, cls, [fout, fin], transpose2d(fin, fout), kernel.dataSync() as Float32Array, bias, cur.quant);
         const q = plan ? quantOf(x.outQuant(name, cls)) : undefined;
         const fused = act === 'relu' ? ActivationFunctionType.RELU : ActivationFunctionType.NONE;
@@ -322,10 +316,10 @@ export function exportTflite(model: tfl.LayersModel, opts: TfliteExportOptions =
       }
       case 'ReLU':
       case 'Activation': {
-        if (cls === 'ReLU' && (cfg.maxValue != null || Number(cfg.negativeSlope ?? 0) !== 0 || Number(cfg.threshold ?? 0) !== 0)) {
+        if (cls === 'ReLU' && !d.plainRelu) {
           throw new TfliteExportError(name, cls, 'only a plain ReLU is supported (no max value, slope or threshold)');
         }
-        const act = cls === 'ReLU' ? 'relu' : activationName(layer, cfg, plan ? ['relu', 'linear'] : ['relu', 'linear', 'softmax']);
+        const act = cls === 'ReLU' ? 'relu' : activationName(d, plan ? ['relu', 'linear'] : ['relu', 'linear', 'softmax']);
         if (act === 'linear') return;
         if (act === 'relu') x.fuseRelu(cur, name, cls);
         else {
