@@ -16,7 +16,7 @@ import { gradeSubmissions } from '../src/grader/grade';
 import { defaultGradingJobs } from '../src/grader/jobs';
 import { planSubmission } from '../src/grader/plan';
 import { SubmissionResult } from '../src/grader/result';
-import { jupyterEnv } from '../src/cli/paths';
+import { jupyterEnv } from '../src/lab/checkout';
 import { benchFlag, type BenchReport } from './harness';
 
 const ROOT = path.resolve(__dirname, '..');

@@ -1,5 +1,5 @@
 /**
- * Builds the sparsity visualizer payload (DESIGN.md, `application/vnd.optilab.sparsity+json`) from a model's
+ * Builds the sparsity visualizer payload (src/viz/payloads.ts, `application/vnd.optilab.sparsity+json`) from a model's
  * kernels (zeros count as pruned) or from masks, with an optional pruning history.
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';

@@ -152,7 +152,7 @@ export interface PayloadOptions {
 }
 
 /**
- * Builds the quantization payload (DESIGN.md contract) of a model: per conv / dense layer the format,
+ * Builds the quantization payload (the contract in src/viz/payloads.ts) of a model: per conv / dense layer the format,
  * scales, an error histogram with MSE / SQNR for each range method, and activation range / saturation.
  *
  * @example

@@ -1,5 +1,5 @@
 /**
- * The visualizer payload contracts (DESIGN.md): JSON values the library emits under custom MIME types and
+ * The visualizer payload contracts (their one definition; ARCHITECTURE.md): JSON values the library emits under custom MIME types and
  * the JupyterLab extension and the course site draw with the same figure functions. Bump `version` on any
  * incompatible change; renderers show a readable error for versions they do not know.
  */

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, parseArgs, positiveInt, UsageError } from '../command';
-import { repoRoot } from '../paths';
+import { repoRoot } from '../../lab/checkout';
 import { NotebookFormatError, parseNotebook, release } from '../../grader/format';
 import { kernelContext, writeAtomic } from '../../grader/context';
 import { DEFAULT_LIMITS, KernelPool } from '../../grader/runner';

@@ -1,6 +1,6 @@
 import { defaultGradingJobs } from '../../grader/jobs';
 import { Command, parseArgs, positiveInt, UsageError } from '../command';
-import { repoRoot } from '../paths';
+import { repoRoot } from '../../lab/checkout';
 import { parseRedisUrl } from '../../grader/queue-connection';
 import { JOB_ATTEMPTS, WORKER_SETTINGS } from '../../grader/queue';
 

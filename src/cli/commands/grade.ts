@@ -2,7 +2,7 @@ import { defaultGradingJobs } from '../../grader/jobs';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, parseArgs, positiveInt, UsageError } from '../command';
-import { repoRoot } from '../paths';
+import { repoRoot } from '../../lab/checkout';
 import { NotebookFormatError } from '../../grader/format';
 import { parseRedisUrl } from '../../grader/queue-connection';
 import { gradeSubmissions } from '../../grader/grade';

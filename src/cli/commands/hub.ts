@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, oneOf, parseArgs, positiveInt, UsageError } from '../command';
-import { repoRoot } from '../paths';
+import { repoRoot } from '../../lab/checkout';
 import { NotebookFormatError } from '../../grader/format';
 import { collectAssignment } from '../../hub/collect';
 import { releasedAssignments } from '../../hub/exchange';

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
 import { Command, parseArgs, positiveInt, UsageError } from '../command';
-import { jupyterEnv, repoRoot } from '../paths';
+import { EXT_NAME, installExtension, jupyterEnv, labPaths, repoRoot } from '../../lab/checkout';
 
 const usage = `usage: optilab lab [--port N] [--no-browser] [--notebook-dir <dir>] [--verbose]
        optilab lab install-extension --prefix <dir>
@@ -20,40 +20,6 @@ running kernels included. The server log goes to .jupyter/lab/server.log (--verb
 install-extension copies the prebuilt optilab visualizer extension into <dir>/share/jupyter/labextensions,
 where any JupyterLab 4 whose data path includes <dir>/share/jupyter finds it (e.g. --prefix "$(python3 -c
 'import sys; print(sys.prefix)')" for a pip-installed JupyterLab). Build it first with scripts/setup.sh.`;
-
-const EXT_NAME = '@optilab/jupyterlab-viz';
-
-/** Where the lab build lives in a checkout. */
-export function labPaths(root = repoRoot()) {
-  const lab = path.join(root, 'labextension');
-  return {
-    root,
-    server: path.join(lab, 'app', 'server.py'),
-    bundle: path.join(lab, 'build', 'lab', 'static', 'bundle.js'),
-    extension: path.join(lab, 'build', 'labextensions', ...EXT_NAME.split('/')),
-    state: path.join(root, '.jupyter', 'lab'),
-    kernel: path.join(root, '.jupyter', 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json'),
-  };
-}
-
-/**
- * Copies the prebuilt extension into `<prefix>/share/jupyter/labextensions/@optilab/jupyterlab-viz`
- * (replacing an older copy). Returns the destination.
- *
- * @example
- * installExtension('/opt/conda'); // '/opt/conda/share/jupyter/labextensions/@optilab/jupyterlab-viz'
- */
-export function installExtension(prefix: string, root = repoRoot()): string {
-  const { extension } = labPaths(root);
-  if (!fs.existsSync(path.join(extension, 'package.json'))) {
-    throw new Error(`the extension is not built (${extension} is missing): run \`bash scripts/setup.sh\` first`);
-  }
-  const dest = path.join(path.resolve(prefix), 'share', 'jupyter', 'labextensions', ...EXT_NAME.split('/'));
-  fs.rmSync(dest, { recursive: true, force: true });
-  fs.mkdirSync(path.dirname(dest), { recursive: true });
-  fs.cpSync(extension, dest, { recursive: true });
-  return dest;
-}
 
 /** The ServerApp arguments of a lab on 127.0.0.1 serving `notebookDir` with only the tslab kernel. */
 export function serverArgs(opts: { port: number; token: string; notebookDir: string; openBrowser: boolean }): string[] {

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
 import { Command, parseArgs, positiveInt, UsageError } from '../command';
-import { jupyterEnv, repoRoot } from '../paths';
+import { jupyterEnv, repoRoot } from '../../lab/checkout';
 
 const usage = `usage: optilab notebooks run [paths...] [--in-place] [--out-dir <dir>] [--cell-timeout <s>]
 
