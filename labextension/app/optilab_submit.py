@@ -18,13 +18,20 @@ import re
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-MAX_BYTES = 50 * 1024 * 1024
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 def _exchange():
     ex = os.environ.get("OPTILAB_EXCHANGE")
     return ex if ex and os.path.isdir(ex) else None
+
+
+def _max_bytes():
+    """The hand-in limit: the grader's MAX_SUBMISSION_BYTES (src/grader/engine.ts), passed by the hub."""
+    value = os.environ.get("OPTILAB_SUBMISSION_MAX_BYTES", "")
+    if not value.isdigit():
+        raise web.HTTPError(500, "the hub did not pass OPTILAB_SUBMISSION_MAX_BYTES: restart the class with `optilab hub`")
+    return int(value)
 
 
 def _student():
@@ -71,10 +78,11 @@ class SubmitHandler(APIHandler):
         student = _student()
         if not NAME.match(student):
             raise web.HTTPError(500, f"cannot tell who is submitting (JUPYTERHUB_USER is {student!r})")
+        max_bytes = _max_bytes()
         with open(os_path, "rb") as f:
-            data = f.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise web.HTTPError(413, f"{rel} is larger than {MAX_BYTES // (1024 * 1024)} MiB: clear large outputs and save again")
+            data = f.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise web.HTTPError(413, f"{rel} is larger than {max_bytes // (1024 * 1024)} MiB: clear large outputs and save again")
         try:
             nb = json.loads(data)
             assert isinstance(nb, dict) and isinstance(nb.get("cells"), list)

@@ -24,6 +24,12 @@ export interface Assignment {
 }
 
 /** A submission's notebook: its file name (for messages) and its bytes. */
+/**
+ * The largest notebook a student may hand in (50 MiB): the grader refuses a bigger submission file, and the
+ * lab's Submit (labextension/app/optilab_submit.py) gets this value from the hub (OPTILAB_SUBMISSION_MAX_BYTES).
+ */
+export const MAX_SUBMISSION_BYTES = 50 * 2 ** 20;
+
 export interface SubmissionFile {
   name: string;
   bytes: Buffer;
@@ -89,7 +95,7 @@ function check(student: string, file: SubmissionFile | null, a: Assignment): Che
   const base = resultBase(student, file, a);
   const tests = a.cells.filter((c) => c.kind === 'tests');
   if (!file) return { invalid: invalidResult(base, tests, ['no notebook (.ipynb) was found in this submission']) };
-  if (file.bytes.length > 50 * 2 ** 20) return { invalid: invalidResult(base, tests, [`the notebook is ${(file.bytes.length / 2 ** 20).toFixed(0)} MB, more than the 50 MB a submission may have`]) };
+  if (file.bytes.length > MAX_SUBMISSION_BYTES) return { invalid: invalidResult(base, tests, [`the notebook is ${(file.bytes.length / 2 ** 20).toFixed(0)} MiB, more than the ${MAX_SUBMISSION_BYTES / 2 ** 20} MiB a submission may have`]) };
   try {
     return { invalid: null, nb: parseNotebook(file.bytes.toString('utf8'), file.name), base };
   } catch (e) {

@@ -9,6 +9,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
+import { MAX_SUBMISSION_BYTES } from '../grader/engine';
 import { installExtension, jupyterEnv, labPaths } from '../lab/checkout';
 import { hubConfigPath } from './config-path';
 import { hubLayout, NAME_PATTERN, type HubLayout } from './layout';
@@ -141,6 +142,8 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
       JUPYTER_PATH: path.join(root, '.jupyter', 'share', 'jupyter'),
       JUPYTER_CONFIG_DIR: layout.singleuserConfig,
       PYTHONPATH: path.join(root, 'labextension', 'app'),
+      // the hand-in limit of the lab's Submit is the grader's (one definition)
+      OPTILAB_SUBMISSION_MAX_BYTES: String(MAX_SUBMISSION_BYTES),
       PATH: [path.join(root, 'node_modules', '.bin'), '/usr/local/bin', '/usr/bin', '/bin'].join(path.delimiter),
       ...(opts.env ?? {}),
     },

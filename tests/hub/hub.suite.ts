@@ -17,6 +17,8 @@ import { ROOT } from '../helpers';
 import { ARTIFACTS, processesMentioning } from '../browser/lab-harness';
 import { HubSession } from '../../src/hub/client';
 import { processesWithEnv } from '../../src/hub/processes';
+import { hubLayout } from '../../src/hub/layout';
+import { MAX_SUBMISSION_BYTES } from '../../src/grader/engine';
 import { clickSubmit, inLab, launchBrowser, login, openNotebook, optilab, PASSWORD, runCells, startHub, stopHub, type Any, type Hub, type Student } from './hub-harness';
 
 const STATE = path.join(ROOT, '.cache', 'hub-test');
@@ -137,6 +139,25 @@ test("a student cannot reach another student's server or files", async () => {
   }`);
   assert.equal(submitOther.status, 404, `submitting another student's file is refused: ${submitOther.body}`);
   alice.errors.length = 0; // the browser logs that refused request as a console error
+});
+
+test("the lab's hand-in limit is the grader's MAX_SUBMISSION_BYTES: a bigger notebook is refused with 413", async () => {
+  const dir = path.join(hubLayout(STATE).usersDir, 'alice', 'labs', 'too-big');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const head = '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5, "pad": "';
+  fs.writeFileSync(path.join(dir, path.basename(LAB)), head + 'x'.repeat(MAX_SUBMISSION_BYTES - head.length + 8) + '"}', { mode: 0o644 });
+  try {
+    const r = await inLab<Any>(alice, `async (app) => {
+      const s = app.serviceManager.serverSettings;
+      const r = await fetch(s.baseUrl + 'optilab/submit', { method: 'POST', body: JSON.stringify({ path: 'labs/too-big/${path.basename(LAB)}' }), headers: { 'X-XSRFToken': document.cookie.match(/_xsrf=([^;]+)/)[1] } });
+      return { status: r.status, body: await r.text() };
+    }`);
+    assert.equal(r.status, 413, r.body);
+    assert.match(r.body, new RegExp(`larger than ${MAX_SUBMISSION_BYTES / 2 ** 20} MiB`));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    alice.errors.length = 0; // the browser logs the refused request as a console error
+  }
 });
 
 test('prof has the admin (instructor) role; a student does not', async () => {
