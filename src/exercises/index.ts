@@ -3,7 +3,7 @@ export * from './types';
 export * from './validate';
 export * from './numeric';
 export * from './choice';
-export * from './testApi';
+export * from './test-api';
 export * from './runner';
 export * from './ref';
 export * from './progress';

@@ -6,7 +6,7 @@
  * `lockIntrinsics()`, and kills the worker after the time limit; it has no limit itself.
  */
 import type { CheckResult, TestOutcome } from './types';
-import { createTestApi, errorMessage } from './testApi';
+import { createTestApi, errorMessage } from './test-api';
 
 /**
  * Summarizes test outcomes: the score is the sum of earned points, correct when every test passed.

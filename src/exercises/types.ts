@@ -1,7 +1,7 @@
 /**
  * The exercise format shared by the course site (checked in the browser) and the grader (graded labs).
  * An exercise is plain JSON-able data: a numeric question, a multiple-choice question, or a code exercise
- * whose visible tests use the small test API of `testApi.ts` (`check(name, points, fn)`).
+ * whose visible tests use the small test API of `test-api.ts` (`check(name, points, fn)`).
  */
 
 /** Fields every exercise has. */

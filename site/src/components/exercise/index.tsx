@@ -10,7 +10,7 @@ import { checkChoice } from '@optilab/exercises/choice';
 import { loadProgress, recordAttempt, type ExerciseProgress } from '@optilab/exercises/progress';
 import { DEFAULT_TIME_LIMIT_MS, type CheckResult, type CodeExercise, type ChoiceExercise, type NumericExercise } from '@optilab/exercises/types';
 import html from '@site/src/generated/exercises.json';
-import { runInWorker } from './runInWorker';
+import { runInWorker } from './run-in-worker';
 
 function Feedback({ result }: { result: CheckResult | null }) {
   if (!result) return null;

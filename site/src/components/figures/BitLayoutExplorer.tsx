@@ -1,6 +1,6 @@
 /** Float bit-layout explorer: one value in float32, float16, bfloat16 and both FP8 formats (library: bitLayouts). */
 import React, { useCallback, useState, type ReactNode } from 'react';
-import { bitLayouts } from '@optilab/numerics/bitLayout';
+import { bitLayouts } from '@optilab/numerics/bit-layout';
 import { baseLayout, themeColors } from '@optilab/viz/theme';
 import PlotlyFigure, { type FigureSpec } from '../PlotlyFigure';
 
