@@ -17,6 +17,7 @@ export * from './prune';
 export * from './distill';
 export * from './factorize';
 export * from './edge';
+export * from './hardware';
 export * from './viz';
 export * as tf from '@tensorflow/tfjs-core';
 export * as tfl from '@tensorflow/tfjs-layers';

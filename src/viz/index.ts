@@ -8,3 +8,4 @@ export * from './sparsity';
 export * from './quantization';
 export * from './summary';
 export * from './build';
+export * from './roofline';

@@ -127,3 +127,40 @@ export interface QuantizationPayload {
   qatTrace?: { steps: number[]; mse: Record<string, number[]> };
   bitLayout?: BitLayoutEntry[];
 }
+
+export const ROOFLINE_MIME = 'application/vnd.optilab.roofline+json';
+export const ROOFLINE_VERSION = 1;
+
+/** One kernel or layer on a roofline. */
+export interface RooflinePoint {
+  name: string;
+  /** 'kernel': a measured kernel; 'layer': a model layer placed by its arithmetic intensity alone. */
+  group: 'kernel' | 'layer';
+  /** Arithmetic intensity: FLOPs per byte moved (by the payload's byte model), > 0. */
+  intensity: number;
+  /** Measured GFLOP/s (kernels); absent for layers, which are drawn on the roof they are bound by. */
+  gflops?: number;
+  /** FLOPs and bytes behind the intensity (optional, shown on hover). */
+  flops?: number;
+  bytes?: number;
+  /** Optional grouping label, e.g. the model of a layer ('lenet5'). */
+  series?: string;
+}
+
+/**
+ * A roofline of one machine: attainable GFLOP/s = min(peak, bandwidth · intensity), with points for kernels
+ * and layers.
+ */
+export interface RooflinePayload {
+  version: number;
+  title?: string;
+  /** Measured compute peak, GFLOP/s, and how it was measured. */
+  peakGflops: number;
+  peakSource?: string;
+  /** Measured memory bandwidth, GB/s (1e9 bytes / s), and how it was measured. */
+  bandwidthGBs: number;
+  bandwidthSource?: string;
+  /** How bytes are counted for the intensities, e.g. 'compulsory: each operand read once, output written once, 4 B/float'. */
+  byteModel?: string;
+  points: RooflinePoint[];
+}

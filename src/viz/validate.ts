@@ -6,9 +6,11 @@
 import {
   QUANTIZATION_MIME,
   QUANTIZATION_VERSION,
+  ROOFLINE_VERSION,
   SPARSITY_MIME,
   SPARSITY_VERSION,
   type QuantizationPayload,
+  type RooflinePayload,
   type SparsityPayload,
 } from './payloads';
 import { base64Decode, packedByteLength } from './mask';
@@ -259,5 +261,49 @@ export function assertSparsityPayload(value: unknown): SparsityPayload {
 export function assertQuantizationPayload(value: unknown): QuantizationPayload {
   const r = validateQuantizationPayload(value);
   if (!r.ok) throw new PayloadError('quantization', r.errors);
+  return r.payload;
+}
+
+/**
+ * Checks a roofline payload (a parsed object or its JSON text): positive peak and bandwidth, and points with
+ * a name, a group ('kernel' or 'layer') and a positive intensity.
+ *
+ * @example
+ * const r = validateRooflinePayload(data);
+ * if (r.ok) draw(rooflineFigure(r.payload));
+ */
+export function validateRooflinePayload(value: unknown): Validation<RooflinePayload> {
+  const c = new Checker();
+  const p = parse(value, c);
+  if (c.errors.length || !c.object(p, 'payload')) return { ok: false, errors: c.errors };
+  if (!checkVersion(c, p, ROOFLINE_VERSION, 'roofline')) return { ok: false, errors: c.errors };
+  if (p.title !== undefined) c.string(p.title, 'title');
+  c.number(p.peakGflops, 'peakGflops', { min: Number.MIN_VALUE });
+  c.number(p.bandwidthGBs, 'bandwidthGBs', { min: Number.MIN_VALUE });
+  for (const k of ['peakSource', 'bandwidthSource', 'byteModel']) if (p[k] !== undefined) c.string(p[k], k);
+  if (c.array(p.points, 'points')) {
+    p.points.forEach((pt, i) => {
+      const path = `points[${i}]`;
+      if (!c.object(pt, path)) return;
+      c.string(pt.name, `${path}.name`);
+      if (pt.group !== 'kernel' && pt.group !== 'layer') c.fail(`${path}.group`, `expected 'kernel' or 'layer', got ${describe(pt.group)}`);
+      c.number(pt.intensity, `${path}.intensity`, { min: Number.MIN_VALUE });
+      if (pt.gflops !== undefined) c.number(pt.gflops, `${path}.gflops`, { min: 0 });
+      for (const k of ['flops', 'bytes']) if (pt[k] !== undefined) c.number(pt[k], `${path}.${k}`, { min: 0 });
+      if (pt.series !== undefined) c.string(pt.series, `${path}.series`);
+    });
+  }
+  return c.errors.length ? { ok: false, errors: c.errors } : { ok: true, payload: p as unknown as RooflinePayload };
+}
+
+/**
+ * Returns the payload or throws a PayloadError listing the problems.
+ *
+ * @example
+ * const payload = assertRooflinePayload(JSON.parse(text));
+ */
+export function assertRooflinePayload(value: unknown): RooflinePayload {
+  const r = validateRooflinePayload(value);
+  if (!r.ok) throw new PayloadError('roofline', r.errors);
   return r.payload;
 }
