@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeSource, GradedCell, NotebookFormatError, parseNotebook } from './format';
 import { planSubmission } from './plan';
-import { roundScore, SubmissionResult } from './result';
+import { ID_SCHEME, roundScore, SubmissionResult } from './result';
 import { KernelPool, RunLimits, runPlan } from './runner';
 import { Submission } from './submissions';
 
@@ -73,7 +73,7 @@ export function readSubmission(sub: Submission): SubmissionFile | null {
 
 function resultBase(student: string, file: SubmissionFile | null, a: Assignment) {
   const maxScore = a.cells.filter((c) => c.kind === 'tests').reduce((s, c) => s + c.points, 0);
-  return { student, assignment: a.assignment, assignmentSha: a.assignmentSha, submissionSha: file ? sha256(file.bytes) : '', maxScore, gradedAt: new Date().toISOString() };
+  return { student, idScheme: ID_SCHEME, assignment: a.assignment, assignmentSha: a.assignmentSha, submissionSha: file ? sha256(file.bytes) : '', maxScore, gradedAt: new Date().toISOString() };
 }
 
 function invalidResult(base: ReturnType<typeof resultBase>, tests: GradedCell[], why: string[]): SubmissionResult {

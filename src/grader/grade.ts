@@ -22,7 +22,7 @@ import * as path from 'path';
 import { kernelContext, writeAtomic } from './context';
 import { gradescopeResults, renderFeedback } from './feedback';
 import { Gradebook } from './gradebook';
-import { SubmissionResult } from './result';
+import { ID_SCHEME, SubmissionResult } from './result';
 import { DEFAULT_LIMITS, KernelOptions, KernelPool, RunLimits } from './runner';
 import { SandboxLimits } from './sandbox';
 import { listSubmissions } from './submissions';
@@ -103,6 +103,18 @@ export function outputPaths(out: string, student: string) {
   };
 }
 
+/** Moves one student's result, feedback and Gradescope file to `<out>/stale/` (kept for the instructor); returns the id. */
+function moveStale(out: string, id: string): string {
+  const from = outputPaths(out, id);
+  const to = outputPaths(path.join(out, 'stale'), id);
+  for (const k of ['feedback', 'gradescope', 'result'] as const) {
+    if (!fs.existsSync(from[k])) continue;
+    fs.mkdirSync(path.dirname(to[k]), { recursive: true });
+    fs.renameSync(from[k], to[k]);
+  }
+  return id;
+}
+
 function readResult(file: string): SubmissionResult | null {
   try {
     const r = JSON.parse(fs.readFileSync(file, 'utf8')) as SubmissionResult;
@@ -126,19 +138,32 @@ export class GradeOutput {
     private readonly gradebook: Gradebook,
   ) {}
 
-  /** Opens (creating) `dir` and re-synchronizes its gradebook with the results already written. */
-  static async open(dir: string): Promise<GradeOutput> {
+  /**
+   * Opens (creating) `dir` and rebuilds its gradebook from the results already written (the record of truth), so
+   * a row without a result, or a run stopped between a result and the gradebook save, cannot survive. Results that
+   * cannot be trusted to belong to the student they name (written by a grader before the injective ids of
+   * {@link ID_SCHEME}, or stored under another student's file name) are moved with their feedback to `stale/`,
+   * named in `onNotice`, and that student is graded again.
+   */
+  static async open(dir: string, onNotice?: (message: string) => void): Promise<GradeOutput> {
     const out = path.resolve(dir);
     fs.mkdirSync(out, { recursive: true });
     const gradebook = await Gradebook.open(path.join(out, 'gradebook.sqlite'));
-    // A previous run may have stopped between writing a result and saving the gradebook.
+    gradebook.clear();
     const resultsDir = path.join(out, 'results');
+    const stale: string[] = [];
     if (fs.existsSync(resultsDir)) {
-      for (const f of fs.readdirSync(resultsDir).filter((x) => x.endsWith('.json'))) {
+      for (const f of fs.readdirSync(resultsDir).filter((x) => x.endsWith('.json')).sort()) {
         const r = readResult(path.join(resultsDir, f));
-        if (r) gradebook.upsert(r);
+        if (!r) continue;
+        const id = f.slice(0, -'.json'.length);
+        if (r.idScheme === ID_SCHEME && r.student === id) gradebook.upsert(r);
+        else stale.push(moveStale(out, id));
       }
-      gradebook.save();
+    }
+    gradebook.save();
+    if (stale.length) {
+      onNotice?.(`${stale.length} result(s) in ${out} were keyed by an older grader's student ids and may belong to another student: moved to ${path.join(out, 'stale')} (${stale.join(', ')}); these students are graded again`);
     }
     return new GradeOutput(out, gradebook);
   }
@@ -146,7 +171,7 @@ export class GradeOutput {
   /** The committed result of `student` for exactly this source and submission, or null. */
   current(student: string, assignmentSha: string, submissionSha: string): SubmissionResult | null {
     const prev = readResult(outputPaths(this.dir, student).result);
-    return prev && prev.assignmentSha === assignmentSha && prev.submissionSha === submissionSha ? prev : null;
+    return prev && prev.idScheme === ID_SCHEME && prev.assignmentSha === assignmentSha && prev.submissionSha === submissionSha ? prev : null;
   }
 
   /** Writes feedback, Gradescope file, the result record (the commit point) and the gradebook row. False when already committed. */
@@ -230,7 +255,7 @@ export async function gradeSubmissions(opts: GradeOptions): Promise<GradeSummary
       extractZip(opts.submissions, subDir);
     }
     const subs = listSubmissions(subDir, assignment.assignment);
-    const output = await GradeOutput.open(opts.out);
+    const output = await GradeOutput.open(opts.out, opts.onNotice);
     try {
       const todo: PendingSubmission[] = [];
       let done = 0;

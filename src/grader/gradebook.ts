@@ -83,6 +83,11 @@ export class Gradebook {
     }
   }
 
+  /** Removes every row (the gradebook is then rebuilt from the results, the record of truth). */
+  clear(): void {
+    this.db.exec('DELETE FROM checks; DELETE FROM tests; DELETE FROM submissions;');
+  }
+
   /** Writes the database file atomically. */
   save(): void {
     writeAtomic(this.file, this.db.export());

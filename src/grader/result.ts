@@ -1,8 +1,16 @@
 /** The graded result of one submission: what the gradebook, the feedback page and the exports are made from. */
 import { CellOutcome, TestOutcome } from './runner';
 
+/**
+ * The version of the student-id scheme (`studentId` in submissions.ts) a result was keyed by. Version 2 ids are
+ * injective; results of an older grader (no `idScheme`) may hold another student's grade under a shared id.
+ */
+export const ID_SCHEME = 2;
+
 export interface SubmissionResult {
   student: string;
+  /** The student-id scheme of `student` ({@link ID_SCHEME}); missing in results of graders before it. */
+  idScheme?: number;
   assignment: string;
   /** sha256 of the assignment source file: a changed source regrades everything. */
   assignmentSha: string;
