@@ -17,6 +17,9 @@ import {
   Conv2DBackpropFilterAttrs,
   Conv2DBackpropInput,
   Conv2DBackpropInputAttrs,
+  FusedConv2D,
+  FusedConv2DAttrs,
+  _FusedMatMul,
   getKernel,
   Identity,
   KernelBackend,
@@ -55,8 +58,33 @@ function geometry(info: backend_util.Conv2DInfo): Int32Array {
   ]);
 }
 
+/** The addon's code for a fused activation it runs itself, or null (the wasm kernel then runs it). */
+function activationCode(activation: unknown): 0 | 1 | 2 | null {
+  if (activation === undefined || activation === null || activation === 'linear') return 0;
+  if (activation === 'relu') return 1;
+  if (activation === 'relu6') return 2;
+  return null;
+}
+
+/** A bias the epilogue can add: none, or one value per output column. */
+const biasFits = (bias: TensorInfo | undefined, cols: number) =>
+  bias === undefined || (bias.dtype === 'float32' && util.sizeFromShape(bias.shape) === cols && bias.shape.every((d, i) => i === bias.shape.length - 1 || d === 1));
+
 const allFloat = (...ts: TensorInfo[]) => ts.every((t) => t.dtype === 'float32' && util.sizeFromShape(t.shape) > 0);
 const channelsLast = (format: unknown) => backend_util.convertConv2DDataFormat((format as 'NHWC' | 'NCHW') ?? 'NHWC') === 'channelsLast';
+
+const ran = new Map<string, number>();
+
+/**
+ * How many times each replaced kernel ran on the addon (not on the fallback) in this thread: tests use it to
+ * prove a case took the native path.
+ *
+ * @example
+ * const before = nativeKernelRuns('FusedConv2D'); model.predict(x); nativeKernelRuns('FusedConv2D') > before // true
+ */
+export function nativeKernelRuns(name: string): number {
+  return ran.get(name) ?? 0;
+}
 
 /** Builds the replacement kernels for one addon; `previous(name)` is the kernel each one replaces. */
 function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Record<string, (args: Args) => TensorInfo> {
@@ -69,6 +97,7 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     if (!refused.has(id)) {
       try {
         run();
+        ran.set(name, (ran.get(name) ?? 0) + 1);
         return out;
       } catch (e) {
         if ((e as { code?: string }).code !== 'OPTILAB_DNNL') throw e;
@@ -79,15 +108,37 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     return fallback(name, args);
   };
 
-  const conv2d = (args: Args): TensorInfo => {
+  // Convolution forward into a new output; null when the case is not handled here (wrong layout or dtype).
+  const convForward = (name: string, args: Args, then?: (out: TensorInfo) => void): TensorInfo | null => {
     const backend = args.backend as WasmBackend;
     const { x, filter } = args.inputs;
     const a = args.attrs as unknown as Conv2DAttrs;
-    if (!allFloat(x, filter) || !channelsLast(a.dataFormat) || x.shape.length !== 4) return fallback(Conv2D, args);
+    if (!allFloat(x, filter) || !channelsLast(a.dataFormat) || x.shape.length !== 4) return null;
     const info = backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, a.strides, a.dilations, a.pad, a.dimRoundingMode, false, 'channelsLast');
     const out = backend.makeOutput(info.outShape, 'float32');
     const g = geometry(info);
-    return orFallback(Conv2D, args, g, out, () => addon.conv2dForward(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(filter), backend.typedArrayFromHeap(out), g));
+    return orFallback(name, args, g, out, () => {
+      addon.conv2dForward(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(filter), backend.typedArrayFromHeap(out), g);
+      then?.(out);
+    });
+  };
+
+  const conv2d = (args: Args): TensorInfo => convForward(Conv2D, args) ?? fallback(Conv2D, args);
+
+  // Inference runs convolutions as FusedConv2D (tfjs-layers' conv with bias and activation): the convolution
+  // on oneDNN, then bias and ReLU/ReLU6 in one pass over the output (src/native/src/epilogue.cc).
+  const fusedConv2d = (args: Args): TensorInfo => {
+    const { bias, filter } = args.inputs;
+    const act = activationCode((args.attrs as unknown as FusedConv2DAttrs).activation);
+    const outChannels = filter.shape[3];
+    if (act === null || !biasFits(bias, outChannels)) return fallback(FusedConv2D, args);
+    const backend = args.backend as WasmBackend;
+    const epilogue = (out: TensorInfo) => {
+      if (!bias && act === 0) return;
+      const y = backend.typedArrayFromHeap(out);
+      addon.biasActivation(y, bias ? backend.typedArrayFromHeap(bias) : new Float32Array(0), y.length / outChannels, outChannels, act);
+    };
+    return convForward(FusedConv2D, args, epilogue) ?? fallback(FusedConv2D, args);
   };
 
   const backpropInput = (args: Args): TensorInfo => {
@@ -112,12 +163,13 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     return orFallback(Conv2DBackpropFilter, args, g, out, () => addon.conv2dBackwardFilter(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(out), g));
   };
 
-  const batchMatMul = (args: Args): TensorInfo => {
+  // Batched matrix product into a new output; null when the shapes are not handled here.
+  const matMulForward = (name: string, args: Args, then?: (out: TensorInfo, n: number) => void): TensorInfo | null => {
     const backend = args.backend as WasmBackend;
     const { a, b } = args.inputs;
     const ta = Boolean(args.attrs.transposeA);
     const tb = Boolean(args.attrs.transposeB);
-    if (!allFloat(a, b) || a.shape.length < 2 || b.shape.length < 2) return fallback(BatchMatMul, args);
+    if (!allFloat(a, b) || a.shape.length < 2 || b.shape.length < 2) return null;
     const outerA = a.shape.slice(0, -2);
     const outerB = b.shape.slice(0, -2);
     const batchA = util.sizeFromShape(outerA);
@@ -128,11 +180,31 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     const [kb, n] = tb ? [b2, b1] : [b1, b2];
     // Same batch shape, or one side a single matrix that broadcasts; anything else goes to the wasm kernel.
     const sameOuter = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
-    if (k !== kb || !(sameOuter || batchA === 1 || batchB === 1)) return fallback(BatchMatMul, args);
+    if (k !== kb || !(sameOuter || batchA === 1 || batchB === 1)) return null;
     const outer = batchA >= batchB ? (outerA.length >= outerB.length ? outerA : outerB) : outerB;
     const out = backend.makeOutput([...outer, m, n], 'float32');
     const dims = Int32Array.from([batchA, batchB, m, n, k, +ta, +tb]);
-    return orFallback(BatchMatMul, args, dims, out, () => addon.matmul(backend.typedArrayFromHeap(a), backend.typedArrayFromHeap(b), backend.typedArrayFromHeap(out), dims));
+    return orFallback(name, args, dims, out, () => {
+      addon.matmul(backend.typedArrayFromHeap(a), backend.typedArrayFromHeap(b), backend.typedArrayFromHeap(out), dims);
+      then?.(out, n);
+    });
+  };
+
+  const batchMatMul = (args: Args): TensorInfo => matMulForward(BatchMatMul, args) ?? fallback(BatchMatMul, args);
+
+  // Dense layers at inference: the product on oneDNN, then bias and ReLU/ReLU6 in one pass.
+  const fusedMatMul = (args: Args): TensorInfo => {
+    const { bias, b } = args.inputs;
+    const act = activationCode(args.attrs.activation);
+    const n = args.attrs.transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+    if (act === null || !biasFits(bias, n)) return fallback(_FusedMatMul, args);
+    const backend = args.backend as WasmBackend;
+    const epilogue = (out: TensorInfo) => {
+      if (!bias && act === 0) return;
+      const y = backend.typedArrayFromHeap(out);
+      addon.biasActivation(y, bias ? backend.typedArrayFromHeap(bias) : new Float32Array(0), y.length / n, n, act);
+    };
+    return matMulForward(_FusedMatMul, args, epilogue) ?? fallback(_FusedMatMul, args);
   };
 
   const maxPoolGrad = (args: Args): TensorInfo => {
@@ -190,6 +262,8 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     [Conv2DBackpropInput]: backpropInput,
     [Conv2DBackpropFilter]: backpropFilter,
     [BatchMatMul]: batchMatMul,
+    [FusedConv2D]: fusedConv2d,
+    [_FusedMatMul]: fusedMatMul,
     [MaxPoolGrad]: maxPoolGrad,
     [Sum]: sum,
     [Identity]: identity,

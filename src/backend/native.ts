@@ -18,6 +18,8 @@ export interface NativeAddon {
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, geometry: Int32Array): void;
   sumLeading(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   adamStep(value: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, coefficients: Float64Array): void;
+  /** In place y[i, j] = act(y[i, j] + bias[j]) on [rows, cols]; bias of length 0 for none; act 0 linear, 1 relu, 2 relu6. */
+  biasActivation(y: Float32Array, bias: Float32Array, rows: number, cols: number, activation: 0 | 1 | 2): void;
   setThreads(n: number): void;
   getThreads(): number;
   version(): string;

@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradients } from '../../src/backend/wasm-conv-grad';
 import { registerFastWasmKernels } from '../../src/backend/wasm-fast-kernels';
 import { loadNative, nativeStatus } from '../../src/backend/native';
-import { registerNativeKernels } from '../../src/backend/native-kernels';
+import { nativeKernelRuns, registerNativeKernels } from '../../src/backend/native-kernels';
 import { adam } from '../../src/train/adam';
 import { maxAbsDiff, onCpuAndWasm as onBoth, seededTensor as rand } from '../helpers';
 
@@ -83,6 +83,55 @@ for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, tru
     close(cpu, wasm, 1e-5, 'matMul');
   });
 }
+
+// Inference runs tfjs-layers' fused ops: conv / dense with bias and activation in one kernel.
+const fusedCases: [string, number[], number[], number, 'same' | 'valid', number][] = [
+  ['same 5x5 stride 1 (lenet conv1), batch 3', [3, 12, 12, 1], [5, 5, 1, 6], 1, 'same', 1],
+  ['valid 3x3 stride 2, odd size', [2, 9, 9, 3], [3, 3, 3, 4], 2, 'valid', 1],
+  ['same 3x3 stride 1, dilation 2', [2, 8, 8, 5], [3, 3, 5, 7], 1, 'same', 2],
+  ['same 2x2 stride 1 (asymmetric padding), batch 5', [5, 6, 7, 2], [2, 2, 2, 3], 1, 'same', 1],
+];
+for (const [name, xShape, wShape, stride, pad, dilation] of fusedCases) {
+  for (const activation of ['linear', 'relu', 'relu6'] as const) {
+    for (const withBias of [true, false]) {
+      test(`native FusedConv2D matches cpu: ${name}, ${activation}${withBias ? ' + bias' : ''}`, opts, async () => {
+        const before = nativeKernelRuns('FusedConv2D');
+        const [cpu, wasm] = await onBoth(() => {
+          const x = tf.mul(rand(xShape, 21), 4) as tf.Tensor4D; // large enough for relu6 to clip
+          const bias = withBias ? (rand([wShape[3]], 23) as tf.Tensor1D) : undefined;
+          return tf.fused.conv2d({ x, filter: rand(wShape, 22) as tf.Tensor4D, strides: stride, pad, dilations: dilation, bias, activation });
+        });
+        close(cpu, wasm, 2e-5, name);
+        assert.equal(nativeKernelRuns('FusedConv2D'), before + 1, 'ran on the addon, not the wasm fallback');
+      });
+    }
+  }
+}
+
+for (const [ta, tb] of [[false, false], [false, true], [true, false]]) {
+  test(`native _FusedMatMul with bias and relu / relu6 / linear matches cpu (transposeA=${ta}, transposeB=${tb})`, opts, async () => {
+    const before = nativeKernelRuns('_FusedMatMul');
+    const [cpu, wasm] = await onBoth(() =>
+      (['relu', 'relu6', 'linear'] as const).flatMap((activation) => [
+        tf.fused.matMul({ a: tf.mul(rand(ta ? [37, 19] : [19, 37], 31), 3) as tf.Tensor2D, b: rand(tb ? [11, 37] : [37, 11], 32) as tf.Tensor2D, transposeA: ta, transposeB: tb, bias: rand([11], 33), activation }),
+        tf.fused.matMul({ a: rand(ta ? [2, 9, 5] : [2, 5, 9], 34) as tf.Tensor3D, b: rand(tb ? [2, 4, 9] : [2, 9, 4], 35) as tf.Tensor3D, transposeA: ta, transposeB: tb, activation }),
+      ]),
+    );
+    close(cpu, wasm, 1e-5, 'fused matMul');
+    assert.equal(nativeKernelRuns('_FusedMatMul'), before + 6);
+  });
+}
+
+test('fused ops the epilogue does not run (sigmoid, leaky relu) go to the wasm kernel and still match', opts, async () => {
+  const before = nativeKernelRuns('FusedConv2D') + nativeKernelRuns('_FusedMatMul');
+  const [cpu, wasm] = await onBoth(() => [
+    tf.fused.conv2d({ x: rand([2, 6, 6, 2], 41) as tf.Tensor4D, filter: rand([3, 3, 2, 3], 42) as tf.Tensor4D, strides: 1, pad: 'same', bias: rand([3], 43), activation: 'sigmoid' }),
+    tf.fused.matMul({ a: rand([4, 6], 44) as tf.Tensor2D, b: rand([6, 3], 45) as tf.Tensor2D, bias: rand([3], 46), activation: 'sigmoid' }),
+    tf.fused.matMul({ a: rand([4, 6], 47) as tf.Tensor2D, b: rand([6, 3], 48) as tf.Tensor2D, activation: 'leakyrelu', leakyreluAlpha: 0.1 }),
+  ]);
+  close(cpu, wasm, 1e-5, 'fallbacks');
+  assert.equal(nativeKernelRuns('FusedConv2D') + nativeKernelRuns('_FusedMatMul'), before);
+});
 
 const poolCases: [string, number[], number, number, 'same' | 'valid'][] = [
   ['2x2 stride 2 valid', [2, 8, 8, 3], 2, 2, 'valid'],

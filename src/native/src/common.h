@@ -41,5 +41,6 @@ napi_value matmul(napi_env env, napi_callback_info info);
 napi_value maxPoolGrad(napi_env env, napi_callback_info info);
 napi_value sumLeading(napi_env env, napi_callback_info info);
 napi_value adamStep(napi_env env, napi_callback_info info);
+napi_value biasActivation(napi_env env, napi_callback_info info);
 
 }  // namespace optilab

@@ -1,0 +1,46 @@
+// The epilogue of a fused convolution or matrix product (tfjs FusedConv2D, FusedDepthwiseConv2D, _FusedMatMul):
+// y[i, j] = act(y[i, j] + bias[j]) in place on a row-major [rows, cols] output, rows split over OpenMP threads.
+#include "common.h"
+#include <algorithm>
+
+namespace optilab {
+
+enum Activation { kLinear = 0, kRelu = 1, kRelu6 = 2 };
+
+template <int A>
+__attribute__((target_clones("avx2", "default")))
+static void apply(float* y, const float* bias, int64_t rows, int64_t cols) {
+#pragma omp parallel for schedule(static) if (rows * cols > (1 << 16))
+  for (int64_t i = 0; i < rows; i++) {
+    float* row = y + i * cols;
+    for (int64_t j = 0; j < cols; j++) {
+      float v = bias ? row[j] + bias[j] : row[j];
+      if (A == kRelu) v = std::max(v, 0.0f);
+      if (A == kRelu6) v = std::min(std::max(v, 0.0f), 6.0f);
+      row[j] = v;
+    }
+  }
+}
+
+// biasActivation(y, bias, rows, cols, activation): bias is a Float32Array of cols, or of length 0 for none;
+// activation 0 linear, 1 relu, 2 relu6.
+napi_value biasActivation(napi_env env, napi_callback_info info) {
+  try {
+    Args a(env, info, 5);
+    const int64_t rows = a.i32(2), cols = a.i32(3);
+    const int32_t act = a.i32(4);
+    float* y = a.view(0, size_t(rows * cols)).f32();
+    View b = a.view(1, 0);
+    if (b.length != 0 && b.length != size_t(cols)) throw std::runtime_error("bias must have one value per column");
+    const float* bias = b.length ? b.f32() : nullptr;
+    if (act == kLinear) apply<kLinear>(y, bias, rows, cols);
+    else if (act == kRelu) apply<kRelu>(y, bias, rows, cols);
+    else if (act == kRelu6) apply<kRelu6>(y, bias, rows, cols);
+    else throw std::runtime_error("activation must be 0 (linear), 1 (relu) or 2 (relu6)");
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+  }
+  return nullptr;
+}
+
+}  // namespace optilab
