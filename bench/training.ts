@@ -63,11 +63,11 @@ async function measureWith(name: ZooName, seconds: number, workers: number) {
   const steps = Math.max(5, Math.min(400, Math.round((seconds * probe.imagesPerSecond) / 64)));
   const timed = await fit(subset(data, 64 * steps));
   const batch = imagesTensor(data, 0, 256);
-  tf.tidy(() => model.predict(batch));
+  tf.tidy(() => model.predict(batch, { batchSize: 256 }));
   let n = 0;
   const start = performance.now();
   while (performance.now() - start < seconds * 1000) {
-    const y = tf.tidy(() => model.predict(batch) as tf.Tensor);
+    const y = tf.tidy(() => model.predict(batch, { batchSize: 256 }) as tf.Tensor); // one batch of 256, as PyTorch runs it
     await y.data();
     y.dispose();
     n++;

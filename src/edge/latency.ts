@@ -42,7 +42,7 @@ export async function measureLatency(model: LayersModel, opts: LatencyOptions = 
   try {
     for (let i = 0; i < warmup + runs; i++) {
       const start = performance.now();
-      const y = model.predict(x) as tf.Tensor;
+      const y = model.predict(x, { batchSize }) as tf.Tensor; // the whole batch at once (predict splits into 32s otherwise)
       await y.data();
       y.dispose();
       if (i >= warmup) times.push(performance.now() - start);

@@ -183,7 +183,8 @@ export async function predictLogits(model: LayersModel, data: Dataset, batchSize
   const out = new Float32Array(data.count * data.numClasses);
   for (let start = 0; start < data.count; start += batchSize) {
     const n = Math.min(batchSize, data.count - start);
-    const logits = tf.tidy(() => model.predict(imagesTensor(data, start, n)) as tf.Tensor);
+    // one batch of n (predict would otherwise split it into batches of 32 and concatenate them again)
+    const logits = tf.tidy(() => model.predict(imagesTensor(data, start, n), { batchSize: n }) as tf.Tensor);
     out.set(await logits.data(), start * data.numClasses);
     logits.dispose();
   }
