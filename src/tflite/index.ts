@@ -4,3 +4,4 @@ export * from './export';
 export * from './inspect';
 export * from './arena';
 export * from './carray';
+export * from './footprint';
