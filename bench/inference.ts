@@ -1,0 +1,105 @@
+/**
+ * `npm run bench -- inference [models...]`: forward-pass throughput of zoo models at batch 1 and 256, on 1 and
+ * 2 threads, beside the same architectures in PyTorch (Debian python3-torch, eval mode, no_grad) measured right
+ * before and after ours (A B A, averaged) with the same thread count, and the ratio. Also how much of our time
+ * is spent inside kernels (tf.profile's kernel times) and how much around them (layers, dispatch, allocation).
+ */
+import { spawnSync } from 'child_process';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, kernelsInUse } from '../src/backend';
+import { setNativeThreads } from '../src/backend/native';
+import { createModel, ZooName } from '../src/models/zoo';
+import type { BenchReport } from './harness';
+
+const PYTHON = '/usr/bin/python3';
+const BATCHES = [1, 256];
+
+interface Measured {
+  imgPerSec: number;
+  /** Share of the wall time spent in kernels, from one profiled forward pass. */
+  kernelShare: number;
+}
+
+function torchAvailable(): boolean {
+  return spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+}
+
+function pytorch(model: string, threads: number, seconds: number): Map<number, number> {
+  const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+  const r = spawnSync(PYTHON, [path.join(__dirname, 'pytorch_inference.py'), String(threads), String(seconds), BATCHES.join(','), model], { encoding: 'utf8', env, cwd: __dirname });
+  if (r.status !== 0) throw new Error(`the PyTorch reference failed: ${r.stderr}`);
+  const out = new Map<number, number>();
+  for (const line of r.stdout.trim().split('\n')) {
+    const j = JSON.parse(line) as { batch: number; imgPerSec: number };
+    out.set(j.batch, j.imgPerSec);
+  }
+  return out;
+}
+
+async function ours(model: tf.LayersModel, batch: number, seconds: number): Promise<Measured> {
+  const x = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 3);
+  const forward = async () => {
+    const y = model.predict(x, { batchSize: batch }) as tf.Tensor;
+    await y.data();
+    y.dispose();
+  };
+  for (let i = 0; i < 3; i++) await forward();
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) {
+    await forward();
+    n++;
+  }
+  const imgPerSec = (n * batch) / ((performance.now() - start) / 1000);
+  const t0 = performance.now();
+  const profile = await tf.profile(forward);
+  const wall = performance.now() - t0;
+  // only the kernels the forward pass ran directly (ops report their kernels' time again under their own name)
+  const kernelMs = profile.kernels.filter((k) => !k.name.endsWith('__op')).reduce((s, k) => s + Number(k.kernelTimeMs), 0);
+  x.dispose();
+  return { imgPerSec, kernelShare: Math.min(1, kernelMs / wall) };
+}
+
+export async function run(args: string[]): Promise<BenchReport> {
+  const quick = process.env.OPTILAB_QUICK === '1';
+  const models = args.filter((a) => !a.startsWith('--')) as ZooName[];
+  if (!models.length) models.push('lenet5', 'mnistCnn', 'cnnSmall');
+  const seconds = quick ? 1 : 5;
+  const backend = await initBackend();
+  const { kernels, native } = kernelsInUse();
+  const threadCounts = kernels === 'native' ? [...new Set([1, Math.min(2, os.cpus().length)])] : [1];
+  const torch = torchAvailable();
+  const rows = [];
+  for (const name of models) {
+    const model = createModel(name, { seed: 0 });
+    for (const threads of threadCounts) {
+      process.stderr.write(`measuring ${name} on ${threads} thread(s): PyTorch, ${backend}/${kernels}, PyTorch...\n`);
+      const before = torch ? pytorch(name, threads, seconds) : null;
+      setNativeThreads(threads);
+      const mine = new Map<number, Measured>();
+      try {
+        for (const batch of BATCHES) mine.set(batch, await ours(model, batch, seconds));
+      } finally {
+        setNativeThreads(1);
+      }
+      const after = torch ? pytorch(name, threads, seconds) : null;
+      for (const batch of BATCHES) {
+        const m = mine.get(batch)!;
+        const pt = before && after ? (before.get(batch)! + after.get(batch)!) / 2 : null;
+        rows.push({ model: name, backend, kernels, threads, batch, imgPerSec: m.imgPerSec, kernelShare: m.kernelShare, pytorchImgPerSec: pt, ratioVsPytorch: pt ? m.imgPerSec / pt : null });
+      }
+    }
+    model.dispose();
+  }
+  return {
+    rows,
+    notes: [
+      `forward passes of one batch (model.predict with batchSize = the batch), ${seconds} s per measurement; kernelShare: kernel time / wall time of one profiled pass`,
+      torch ? 'PyTorch (Debian python3-torch, eval mode, no_grad) measured right before and after ours, mean of both, torch.set_num_threads(threads) and OMP_NUM_THREADS=threads' : 'PyTorch (Debian python3-torch) not installed: no reference column',
+      kernels === 'native' ? `kernels: optilab's native addon (${native.version}); threads = OpenMP threads inside the native kernels` : `kernels: ${kernels}`,
+    ],
+    extra: { native },
+  };
+}
