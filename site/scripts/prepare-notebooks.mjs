@@ -6,6 +6,7 @@
 // outputs falls back to an executed copy in .cache/executed/ (written by `optilab notebooks run`) when present.
 import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { unified } from 'unified';
 import remarkParse from 'remark-parse';
 import remarkGfm from 'remark-gfm';
@@ -14,7 +15,17 @@ import remarkRehype from 'remark-rehype';
 import rehypeKatex from 'rehype-katex';
 import rehypeStringify from 'rehype-stringify';
 
-const PAYLOAD_MIMES = ['application/vnd.optilab.sparsity+json', 'application/vnd.optilab.quantization+json'];
+// The payload types come from the compiled library (`npm run build`), so a payload added to
+// src/viz/payloads.ts is carried to the page without touching this script.
+const libRequire = createRequire(new URL('../../src/dist/', import.meta.url));
+function payloadMimes() {
+  try {
+    return libRequire('./viz/payloads.js').PAYLOAD_MIMES;
+  } catch (e) {
+    throw new Error(`site: cannot read the optilab payload types from src/dist/viz/payloads.js (run \`npm run build\` at the repository root first): ${e.message}`);
+  }
+}
+const PAYLOAD_MIMES = payloadMimes();
 const markdown = unified().use(remarkParse).use(remarkGfm).use(remarkMath).use(remarkRehype).use(rehypeKatex).use(rehypeStringify);
 
 const text = (v) => (Array.isArray(v) ? v.join('') : String(v ?? ''));

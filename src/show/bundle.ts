@@ -4,9 +4,9 @@
  * pages. An invalid payload still becomes a bundle: the renderer shows its error box and the fallbacks
  * say what is wrong, so a cell never ends blank or in an exception.
  */
-import { QUANTIZATION_MIME, SPARSITY_MIME, type QuantizationPayload, type SparsityPayload } from '../viz/payloads';
-import { escapeHtml, quantizationHtml, quantizationText, sparsityHtml, sparsityText } from '../viz/summary';
-import { validateQuantizationPayload, validateSparsityPayload } from '../viz/validate';
+import { QUANTIZATION_MIME, ROOFLINE_MIME, SPARSITY_MIME, type QuantizationPayload, type RooflinePayload, type SparsityPayload } from '../viz/payloads';
+import { escapeHtml, quantizationHtml, quantizationText, rooflineHtml, rooflineText, sparsityHtml, sparsityText } from '../viz/summary';
+import { validateQuantizationPayload, validateRooflinePayload, validateSparsityPayload } from '../viz/validate';
 
 /** A Jupyter display bundle: MIME type -> data. */
 export type MimeBundle = Record<string, unknown>;
@@ -44,4 +44,16 @@ export function quantizationBundle(payload: QuantizationPayload | unknown): Mime
   const r = validateQuantizationPayload(payload);
   if (!r.ok) return invalidBundle(QUANTIZATION_MIME, 'quantization', payload, r.errors);
   return { [QUANTIZATION_MIME]: r.payload, 'text/plain': quantizationText(r.payload), 'text/html': quantizationHtml(r.payload) };
+}
+
+/**
+ * The display bundle of a roofline payload (text/html: the SVG roofline and the table of points).
+ *
+ * @example
+ * const bundle = rooflineBundle(payload); // keys: the roofline MIME type, 'text/plain', 'text/html'
+ */
+export function rooflineBundle(payload: RooflinePayload | unknown): MimeBundle {
+  const r = validateRooflinePayload(payload);
+  if (!r.ok) return invalidBundle(ROOFLINE_MIME, 'roofline', payload, r.errors);
+  return { [ROOFLINE_MIME]: r.payload, 'text/plain': rooflineText(r.payload), 'text/html': rooflineHtml(r.payload) };
 }

@@ -9,3 +9,4 @@ export * from './quantization';
 export * from './summary';
 export * from './build';
 export * from './roofline';
+export * from './payload-figures';

@@ -164,3 +164,39 @@ export interface RooflinePayload {
   byteModel?: string;
   points: RooflinePoint[];
 }
+
+/**
+ * Every optilab payload MIME type. Renderers (the lab extension, the course site's notebook pages and their
+ * live runner) register exactly this list, so a payload added here cannot be forgotten by one of them
+ * (tests/viz/payloads.test.ts fails when a `*_MIME` constant is missing from it).
+ *
+ * @example
+ * const mime = PAYLOAD_MIMES.find((m) => bundle[m] !== undefined);
+ */
+export const PAYLOAD_MIMES = [SPARSITY_MIME, QUANTIZATION_MIME, ROOFLINE_MIME] as const;
+
+/** One of the optilab payload MIME types. */
+export type PayloadMime = (typeof PAYLOAD_MIMES)[number];
+
+/** The payload type carried by each MIME type. */
+export interface PayloadByMime {
+  [SPARSITY_MIME]: SparsityPayload;
+  [QUANTIZATION_MIME]: QuantizationPayload;
+  [ROOFLINE_MIME]: RooflinePayload;
+}
+
+/** Any optilab payload. */
+export type Payload = PayloadByMime[PayloadMime];
+
+/**
+ * The short name of a payload MIME type ('sparsity', 'quantization', 'roofline'), or null for other types.
+ *
+ * @example
+ * payloadKind(ROOFLINE_MIME); // 'roofline'
+ */
+export function payloadKind(mime: string): 'sparsity' | 'quantization' | 'roofline' | null {
+  if (mime === SPARSITY_MIME) return 'sparsity';
+  if (mime === QUANTIZATION_MIME) return 'quantization';
+  if (mime === ROOFLINE_MIME) return 'roofline';
+  return null;
+}

@@ -3,8 +3,9 @@
  * next to the custom MIME type so a notebook reads well in plain Jupyter, on GitHub or in static site pages.
  */
 import type { Table } from './figure';
-import type { QuantizationPayload, SparsityPayload } from './payloads';
+import type { QuantizationPayload, RooflinePayload, SparsityPayload } from './payloads';
 import { formatLabel, quantTable } from './quantization';
+import { attainable, ridgeIntensity, rooflineSvg } from './roofline';
 
 /**
  * Escapes text for HTML element content and attribute values.
@@ -119,4 +120,50 @@ export function quantizationText(payload: QuantizationPayload): string {
 export function quantizationHtml(payload: QuantizationPayload): string {
   const cap = `Quantization error${payload.model ? ` of ${payload.model}` : ''} (MSE, SQNR per layer and method)`;
   return `<div class="optilab-static">${tableHtml(quantTable(payload), cap)}</div>`;
+}
+
+/**
+ * The roofline's points as a table: name, kind, intensity, measured GFLOP/s (kernels), the roof at that
+ * intensity and whether it is memory- or compute-bound there.
+ *
+ * @example
+ * rooflineTable(payload).columns; // ['point', 'kind', 'FLOP/B', 'measured GFLOP/s', 'roof GFLOP/s', 'bound']
+ */
+export function rooflineTable(payload: RooflinePayload): Table {
+  const ridge = ridgeIntensity(payload);
+  return {
+    columns: ['point', 'kind', 'FLOP/B', 'measured GFLOP/s', 'roof GFLOP/s', 'bound'],
+    rows: payload.points.map((q) => [
+      q.series ? `${q.series} ${q.name}` : q.name, q.group, q.intensity.toFixed(2), q.gflops !== undefined ? q.gflops.toFixed(2) : '-',
+      attainable(payload, q.intensity).toFixed(2), q.intensity < ridge ? 'memory' : 'compute',
+    ]),
+  };
+}
+
+/**
+ * A readable plain-text summary of a roofline payload (the bundle's `text/plain`).
+ *
+ * @example
+ * rooflineText(payload); // 'Roofline of this machine: peak 66.80 GFLOP/s, 37.60 GB/s, ridge 1.78 FLOP/B, 3 kernels, 12 layers'
+ */
+export function rooflineText(payload: RooflinePayload): string {
+  const kernels = payload.points.filter((q) => q.group === 'kernel');
+  const layers = payload.points.length - kernels.length;
+  const head = `${payload.title ?? 'Roofline'}: peak ${payload.peakGflops.toFixed(2)} GFLOP/s, ${payload.bandwidthGBs.toFixed(2)} GB/s, ` +
+    `ridge ${ridgeIntensity(payload).toFixed(2)} FLOP/B, ${kernels.length} kernels, ${layers} layers`;
+  const width = Math.max(0, ...kernels.map((k) => k.name.length));
+  const lines = kernels.map((k) => `  ${k.name.padEnd(width)}  ${k.intensity.toFixed(2).padStart(8)} FLOP/B  ` +
+    `${k.gflops !== undefined ? `${k.gflops.toFixed(2)} of ${attainable(payload, k.intensity).toFixed(2)} GFLOP/s` : `roof ${attainable(payload, k.intensity).toFixed(2)} GFLOP/s`}`);
+  return [head, ...lines].join('\n');
+}
+
+/**
+ * The static HTML of a roofline payload (the bundle's `text/html`): the SVG roofline and the table of points.
+ *
+ * @example
+ * rooflineHtml(payload); // '<div class="optilab-static"><svg ...</svg><table ...'
+ */
+export function rooflineHtml(payload: RooflinePayload): string {
+  const cap = `Points of the roofline (ridge at ${ridgeIntensity(payload).toFixed(2)} FLOP/B)`;
+  return `<div class="optilab-static">${rooflineSvg(payload)}${tableHtml(rooflineTable(payload), cap)}</div>`;
 }

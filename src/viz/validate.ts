@@ -6,9 +6,13 @@
 import {
   QUANTIZATION_MIME,
   QUANTIZATION_VERSION,
+  PAYLOAD_MIMES,
+  ROOFLINE_MIME,
   ROOFLINE_VERSION,
   SPARSITY_MIME,
   SPARSITY_VERSION,
+  type Payload,
+  type PayloadByMime,
   type QuantizationPayload,
   type RooflinePayload,
   type SparsityPayload,
@@ -229,15 +233,19 @@ export function validateQuantizationPayload(value: unknown): Validation<Quantiza
 }
 
 /**
- * Validates by MIME type (one of the two optilab payload types).
+ * Validates by MIME type (any of PAYLOAD_MIMES: sparsity, quantization, roofline).
  *
  * @example
  * const r = validatePayload(SPARSITY_MIME, model.data[SPARSITY_MIME]);
+ * const roof = validatePayload(ROOFLINE_MIME, bundle[ROOFLINE_MIME]); // Validation<RooflinePayload>
  */
-export function validatePayload(mime: string, value: unknown): Validation<SparsityPayload | QuantizationPayload> {
+export function validatePayload<M extends keyof PayloadByMime>(mime: M, value: unknown): Validation<PayloadByMime[M]>;
+export function validatePayload(mime: string, value: unknown): Validation<Payload>;
+export function validatePayload(mime: string, value: unknown): Validation<Payload> {
   if (mime === SPARSITY_MIME) return validateSparsityPayload(value);
   if (mime === QUANTIZATION_MIME) return validateQuantizationPayload(value);
-  return { ok: false, errors: [`unknown MIME type '${mime}': expected ${SPARSITY_MIME} or ${QUANTIZATION_MIME}`] };
+  if (mime === ROOFLINE_MIME) return validateRooflinePayload(value);
+  return { ok: false, errors: [`unknown MIME type '${mime}': expected one of ${PAYLOAD_MIMES.join(', ')}`] };
 }
 
 /**

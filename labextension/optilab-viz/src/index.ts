@@ -1,16 +1,18 @@
 /**
- * The optilab visualizers for JupyterLab 4: MIME renderers for the sparsity and quantization payloads.
+ * The optilab visualizers for JupyterLab 4: MIME renderers for every optilab payload (PAYLOAD_MIMES of
+ * src/viz/payloads.ts: sparsity, quantization, roofline).
  * Figures come from optilab's pure viz functions (the same ones the course site uses) and are drawn with
  * plotly.js, loaded on first use. Theme-aware (follows the lab's light/dark theme live); a malformed payload,
  * or one newer than this renderer, shows a readable error box.
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import { QUANTIZATION_MIME, SPARSITY_MIME, type QuantizationPayload, type SparsityPayload } from '../../../src/viz/payloads';
+import { PAYLOAD_MIMES, payloadKind, type Payload, type PayloadMime, type QuantizationPayload, type RooflinePayload, type SparsityPayload } from '../../../src/viz/payloads';
 import { validatePayload } from '../../../src/viz/validate';
-import { maskHeatmapFigure, sparsityFigures } from '../../../src/viz/sparsity';
-import { activationRangeFigure, errorHistogramFigure, quantizationFigures, quantTable } from '../../../src/viz/quantization';
-import { escapeHtml, sparsityTable, tableHtml } from '../../../src/viz/summary';
+import { payloadFigures } from '../../../src/viz/payload-figures';
+import { maskHeatmapFigure } from '../../../src/viz/sparsity';
+import { activationRangeFigure, errorHistogramFigure, quantTable } from '../../../src/viz/quantization';
+import { escapeHtml, rooflineTable, sparsityTable, tableHtml } from '../../../src/viz/summary';
 import type { FigureSpec, NamedFigure } from '../../../src/viz/figure';
 import type { ThemeName } from '../../../src/viz/theme';
 import { STYLE } from './style';
@@ -46,7 +48,7 @@ const PLOT_CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemo
 /** Renders one optilab payload into a widget. */
 export class OptilabRenderer extends Widget implements IRenderMime.IRenderer {
   private figures: { id: string; el: HTMLElement }[] = [];
-  private payload: SparsityPayload | QuantizationPayload | undefined;
+  private payload: Payload | undefined;
   private layer = 0;
   private observer: MutationObserver | undefined;
 
@@ -59,7 +61,7 @@ export class OptilabRenderer extends Widget implements IRenderMime.IRenderer {
     const t0 = performance.now();
     injectStyle();
     const mime = this.options.mimeType;
-    const kind = mime === SPARSITY_MIME ? 'sparsity' : 'quantization';
+    const kind = payloadKind(mime) ?? mime;
     this.node.dataset.optilabKind = kind;
     const result = validatePayload(mime, model.data[mime]);
     if (!result.ok) {
@@ -87,12 +89,24 @@ export class OptilabRenderer extends Widget implements IRenderMime.IRenderer {
   private showError(kind: string, errors: string[]): void {
     const items = errors.map((e) => `<li>${escapeHtml(e)}</li>`).join('');
     this.node.innerHTML = `<div class="optilab-error" role="alert"><strong>Cannot draw this optilab ${kind} payload</strong>` +
-      `<ul>${items}</ul><p>The payload types are in optilab's src/viz/payloads.ts; validate one with validateSparsityPayload / validateQuantizationPayload.</p></div>`;
+      `<ul>${items}</ul><p>The payload types are in optilab's src/viz/payloads.ts; validate one with validatePayload(mime, value).</p></div>`;
     this.node.dataset.optilabStatus = 'error';
   }
 
-  private buildDom(kind: 'sparsity' | 'quantization'): void {
-    const p = this.payload!;
+  private buildDom(kind: string): void {
+    this.figures = [];
+    if (kind === 'roofline') {
+      // One figure and the table of its points; no layer selector.
+      const r = this.payload as RooflinePayload;
+      const sources = [r.peakSource && `peak: ${r.peakSource}`, r.bandwidthSource && `bandwidth: ${r.bandwidthSource}`, r.byteModel && `bytes: ${r.byteModel}`].filter(Boolean) as string[];
+      this.node.innerHTML =
+        `<div class="optilab-viz-header"><span class="optilab-viz-title">${escapeHtml(`Roofline · ${r.title ?? ''}`)}</span></div>` +
+        `<div class="optilab-viz-figures"></div>` +
+        `<details class="optilab-viz-table"><summary>Points of the roofline</summary>${tableHtml(rooflineTable(r))}` +
+        `${sources.map((t) => `<p>${escapeHtml(t)}</p>`).join('')}</details>`;
+      return;
+    }
+    const p = this.payload as SparsityPayload | QuantizationPayload;
     const title = `${kind === 'sparsity' ? 'Sparsity' : 'Quantization'}${p.model ? ` · ${p.model}` : ''}${p.title ? ` · ${p.title}` : ''}`;
     const options = p.layers.map((l, i) => `<option value="${i}">${escapeHtml(l.name)}</option>`).join('');
     const table = kind === 'sparsity' ? tableHtml(sparsityTable(p as SparsityPayload)) : tableHtml(quantTable(p as QuantizationPayload));
@@ -106,14 +120,10 @@ export class OptilabRenderer extends Widget implements IRenderMime.IRenderer {
       this.layer = Number(select.value);
       void loadPlotly().then((plotly) => this.plotLayer(plotly));
     });
-    this.figures = [];
   }
 
   private namedFigures(theme: ThemeName): NamedFigure[] {
-    const p = this.payload!;
-    return this.node.dataset.optilabKind === 'sparsity'
-      ? sparsityFigures(p as SparsityPayload, { theme, layer: this.layer })
-      : quantizationFigures(p as QuantizationPayload, { theme, layer: this.layer });
+    return payloadFigures(this.options.mimeType as PayloadMime, this.payload as never, { theme, layer: this.layer });
   }
 
   private async plotAll(plotly: Plotly): Promise<void> {
@@ -189,10 +199,10 @@ function sized(f: FigureSpec): Record<string, unknown> {
   return { height: 360, ...f.layout, autosize: true };
 }
 
-/** The renderer factory for both optilab MIME types. */
+/** The renderer factory for every optilab MIME type (PAYLOAD_MIMES). */
 export const rendererFactory: IRenderMime.IRendererFactory = {
   safe: true,
-  mimeTypes: [SPARSITY_MIME, QUANTIZATION_MIME],
+  mimeTypes: [...PAYLOAD_MIMES],
   // Rank 0 puts the interactive figures ahead of the bundle's text/html and text/plain fallbacks.
   defaultRank: 0,
   createRenderer: (options) => new OptilabRenderer(options),

@@ -6,8 +6,8 @@
 import React, { useCallback, type ReactNode } from 'react';
 import NotebookRunner from './runner/NotebookRunner';
 import { validatePayload } from '@optilab/viz/validate';
-import { sparsityFigures } from '@optilab/viz/sparsity';
-import { quantizationFigures } from '@optilab/viz/quantization';
+import { payloadFigures } from '@optilab/viz/payload-figures';
+import { payloadKind, type PayloadMime } from '@optilab/viz/payloads';
 import PlotlyFigure, { type FigureSpec } from './PlotlyFigure';
 
 export type Output =
@@ -25,18 +25,18 @@ function PayloadFigures({ mime, payload, cell, index }: { mime: string; payload:
   const v = validatePayload(mime, payload);
   const figures = useCallback((theme: 'light' | 'dark') => {
     if (!v.ok) return [];
-    return mime.includes('sparsity') ? sparsityFigures(v.payload as never, { theme }) : quantizationFigures(v.payload as never, { theme });
+    return payloadFigures(mime as PayloadMime, v.payload as never, { theme });
   }, [mime, payload]);
   if (!v.ok) {
     return <div className="ol-feedback ol-feedback--bad" data-payload-error="">This {mime} output is malformed: {v.errors.join('; ')}</div>;
   }
   const count = figures('light').length;
   return (
-    <>
+    <div className="ol-nb-payload" data-payload={payloadKind(mime) ?? mime}>
       {Array.from({ length: count }, (_, k) => (
         <PayloadFigure key={k} id={`nb-${cell}-${index}-${k}`} all={figures} k={k} />
       ))}
-    </>
+    </div>
   );
 }
 

@@ -8,7 +8,7 @@
  */
 import * as core from '@optilab/core';
 import { createModel } from '@optilab/models/zoo';
-import { quantizationBundle, sparsityBundle, type MimeBundle } from '@optilab/show/bundle';
+import { quantizationBundle, rooflineBundle, sparsityBundle, type MimeBundle } from '@optilab/show/bundle';
 import * as onnxExport from '@optilab/onnx/export';
 import * as onnxProto from '@optilab/onnx/proto';
 import { registerWasmGradients } from '@optilab/backend/wasm-conv-grad';
@@ -178,8 +178,11 @@ export const show = {
   quantization(payload: unknown): void {
     sink(quantizationBundle(payload));
   },
+  roofline(payload: unknown): void {
+    sink(rooflineBundle(payload));
+  },
 };
-export { quantizationBundle, sparsityBundle };
+export { quantizationBundle, rooflineBundle, sparsityBundle };
 
 export const exportOnnx = onnxExport.exportOnnx;
 export const decodeModel = onnxProto.decodeModel;

@@ -1,7 +1,9 @@
 /** Turns session messages into the outputs a notebook page shows (same shapes as stored outputs). */
+import { PAYLOAD_MIMES } from '@optilab/viz/payloads';
 import type { FromWorker, TrainProgressMsg } from './protocol';
 
-export const PAYLOAD_MIMES = ['application/vnd.optilab.sparsity+json', 'application/vnd.optilab.quantization+json'];
+/** Every optilab payload type (the library's list: a payload added there is drawn here too). */
+export { PAYLOAD_MIMES };
 
 export type LiveOutput =
   | { kind: 'text'; text: string; stream?: string }
