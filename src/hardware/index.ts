@@ -16,3 +16,8 @@ export * from './bandwidth';
 export * from './intensity';
 export * from './layer-intensity';
 export * from './roofline';
+export * from './gemv';
+export * from './sparse-csr';
+export * from './sparse-nm';
+export * from './sparse-sweep';
+export * from './sparse-figure';
