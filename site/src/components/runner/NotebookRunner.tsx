@@ -9,6 +9,7 @@ import { NotebookSession } from './session';
 import { appendOutput, labOnlyReason, type LiveOutput } from './outputs';
 import type { FromWorker } from './protocol';
 import type { FetchProgress } from './mnist';
+import { formatBytes } from './bytes';
 
 type CellRun = { state: 'queued' | 'running' | 'ok' | 'error' | 'interrupted' | 'lab-only'; outputs: LiveOutput[]; count?: number };
 type SessionState = 'not started' | 'starting' | 'idle' | 'busy' | 'interrupted';
@@ -35,10 +36,6 @@ function TrainBar({ p }: { p: Extract<LiveOutput, { kind: 'train' }>['p'] }): Re
 function LiveOutputView({ o, cell, index }: { o: LiveOutput; cell: number; index: number }): ReactNode {
   if (o.kind === 'train') return <TrainBar p={o.p} />;
   return <OutputView o={o as Output} cell={cell} index={index} />;
-}
-
-function fmtBytes(n: number): string {
-  return `${(n / 1e6).toFixed(1)} MB`;
 }
 
 export default function NotebookRunner({ nb }: { nb: Notebook }): ReactNode {
@@ -97,7 +94,7 @@ export default function NotebookRunner({ nb }: { nb: Notebook }): ReactNode {
     setRuns((r) => ({ ...r, [i]: { state: 'queued', outputs: [] } }));
     return new Promise<boolean>((resolve) => {
       pending.current.set(id, resolve);
-      void session.current!.run(id, source);
+      void session.current!.run(id, source, i + 1);
     });
   }, [onMessage]);
 
@@ -193,7 +190,7 @@ export default function NotebookRunner({ nb }: { nb: Notebook }): ReactNode {
         <span className="ol-nb-status">
           Session: <b data-state="">{state}</b>
           {backend && <> · tfjs backend: <b data-backend-name="">{backend}</b></>}
-          {data && <> · MNIST {data.file}: <span data-mnist-status="">{data.fromCache ? (data.done ? 'loaded from the browser cache' : 'reading the browser cache') : data.done ? 'downloaded' : 'downloading'}</span> {fmtBytes(data.loaded)}{data.total ? ` / ${fmtBytes(data.total)}` : ''}
+          {data && <> · MNIST {data.file}: <span data-mnist-status="">{data.fromCache ? (data.done ? 'loaded from the browser cache' : 'reading the browser cache') : data.done ? 'downloaded' : 'downloading'}</span> <span data-mnist-size="">{data.done ? formatBytes(data.total || data.loaded) : `${formatBytes(data.loaded)}${data.total ? ` / ${formatBytes(data.total)}` : ''}`}</span>
             {data.total > 0 && <progress max={data.total} value={data.loaded} data-mnist-progress="" />}</>}
           {edited && <> · <span data-edited="">your edits are saved in this browser</span></>}
         </span>
@@ -212,6 +209,7 @@ export default function NotebookRunner({ nb }: { nb: Notebook }): ReactNode {
         return (
           <div key={i} className="ol-nb-cell" data-cell={i} data-cell-state={run?.state ?? 'stored'}>
             <div className="ol-nb-prompt">
+              <span className="ol-nb-cellno" title="errors name cells by this number">cell {i + 1}</span>{' '}
               In [{run ? (run.state === 'ok' || run.state === 'error' ? run.count : '*') : c.count ?? ' '}]:{' '}
               <button type="button" className="button button--link button--sm" onClick={() => { stopAll.current = false; void runCell(i, sources[i]); }} data-run-cell="">▶ Run cell</button>
               {why && <span className="badge badge--warning" data-lab-only="">lab only: {why}</span>}

@@ -3,8 +3,8 @@
  * state carries over between cells like a tslab kernel. Output goes to the page as it comes (console,
  * show.* bundles, tslab.display, training and download progress). The page interrupts by terminating it.
  */
-import { compileCell, CellCompileError } from './transform';
-import type { FromWorker, ToWorker } from './protocol';
+import { compileCell, CellCompileError, type CompiledCell } from './transform';
+import type { CellFrame, FromWorker, ToWorker } from './protocol';
 
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
 const AsyncFunction = (async () => undefined).constructor as new (...args: string[]) => (imp: (s: string) => Promise<unknown>) => Promise<unknown>;
@@ -100,13 +100,45 @@ async function prefetch(source: string): Promise<void> {
   for (const s of splits) await ensureMnist(s, (p) => post({ type: 'data', id: current, p }));
 }
 
+/** Compiled cells by run id (a function defined by one cell and called by another maps back to its cell). */
+const compiled = new Map<number, { cell?: number; code: CompiledCell }>();
+const runUrl = (id: number) => `optilab-run-${id}.js`;
+
+/** Lines the engine puts before a Function body (V8: 2, `async function anonymous(__import\n) {\n`). */
+const HEADER_LINES = (() => {
+  try {
+    new Function('__import', `throw new Error('probe');\n//# sourceURL=${runUrl(0)}`)();
+  } catch (e) {
+    const m = new RegExp(`${runUrl(0).replace('.', '\\.')}:(\\d+):`).exec(String((e as Error).stack));
+    if (m) return Number(m[1]) - 1;
+  }
+  return 2;
+})();
+
+/** The frames of an error's stack that lie in cells, mapped to the cells' TypeScript lines. */
+function cellFrames(err: unknown): CellFrame[] {
+  const stack = err instanceof Error ? String(err.stack ?? '') : '';
+  const frames: CellFrame[] = [];
+  for (const line of stack.split('\n')) {
+    const m = /(?:at\s+(?:async\s+)?([^\s(]+)\s+\()?optilab-run-(\d+)\.js:(\d+):(\d+)/.exec(line);
+    if (!m) continue;
+    const c = compiled.get(Number(m[2]));
+    const pos = c?.code.sourceOf(Number(m[3]) - HEADER_LINES, Number(m[4]));
+    if (!c || !pos) continue;
+    const fn = m[1] && m[1] !== 'eval' && m[1] !== 'anonymous' ? m[1] : undefined;
+    frames.push({ fn, cell: c.cell, line: pos.line, column: pos.column });
+  }
+  return frames;
+}
+
 async function run(msg: ToWorker): Promise<void> {
   current = msg.id;
   post({ type: 'started', id: msg.id });
   try {
-    const { body } = compileCell(msg.source);
+    const code = compileCell(msg.source);
+    compiled.set(msg.id, { cell: msg.cell, code });
     await prefetch(msg.source);
-    const fn = new AsyncFunction('__import', body);
+    const fn = new AsyncFunction('__import', `${code.body}\n//# sourceURL=${runUrl(msg.id)}`);
     const value = await fn(importModule);
     if (value !== undefined) post({ type: 'result', id: msg.id, text: format(value) });
     post({ type: 'done', id: msg.id, ok: true });
@@ -115,7 +147,13 @@ async function run(msg: ToWorker): Promise<void> {
     if (e instanceof CellCompileError) {
       post({ type: 'done', id: msg.id, ok: false, error: { name: 'CompileError', message: `line ${e.line}, column ${e.column}: ${e.detail}`, line: e.line, column: e.column } });
     } else {
-      post({ type: 'done', id: msg.id, ok: false, error: { name: err?.name ?? 'Error', message: err?.message ?? String(e), stack: err?.stack } });
+      const frames = cellFrames(e);
+      const here = frames.find((f) => f.cell === msg.cell) ?? frames[0];
+      const isError = e instanceof Error;
+      post({ type: 'done', id: msg.id, ok: false, error: {
+        name: isError ? err.name : 'Error', message: isError ? err.message : `uncaught ${format(e)}`,
+        stack: isError ? err.stack : undefined, line: here?.line, column: here?.column, frames,
+      } });
     }
   }
 }

@@ -3,7 +3,8 @@
  * (src/core.ts, compiled in src/dist) plus browser counterparts of the Node-only helpers the notebooks call:
  * loadMnist / loadDataset (IDX files served by the site, fetched and cached by ./mnist), initBackend (tfjs
  * WebGL, else wasm, else cpu), trainCached (trained once per session, keyed by the same configuration hash
- * as the Node cache), show.* (drawn by the page with src/viz), and the pure-TypeScript ONNX exporter.
+ * as the Node cache), show.* (drawn by the page with src/viz), the pure-TypeScript ONNX exporter and the
+ * TFLite exporter, reader, arena planner and C-array writer (flatbuffers only; flashFootprint needs Node's zlib).
  * Functions that need ONNX Runtime for Node, Python or files on disk throw LabOnlyError saying so.
  */
 import * as core from '@optilab/core';
@@ -187,6 +188,10 @@ export { quantizationBundle, rooflineBundle, sparsityBundle };
 export const exportOnnx = onnxExport.exportOnnx;
 export const decodeModel = onnxProto.decodeModel;
 export const encodeModel = onnxProto.encodeModel;
+export * from '@optilab/tflite/export';
+export * from '@optilab/tflite/inspect';
+export * from '@optilab/tflite/arena';
+export * from '@optilab/tflite/carray';
 
 const labOnly = (fn: string, why: string) => () => {
   throw new LabOnlyError(fn, why);
@@ -202,5 +207,6 @@ export const inspectOnnx = labOnly('inspectOnnx', 'it reads .onnx files from dis
 export const saveModel = labOnly('saveModel', 'it writes model files to disk');
 export const loadModel = labOnly('loadModel', 'it reads model files from disk');
 export const trainParallel = labOnly('trainParallel', 'it trains in Node worker threads');
+export const flashFootprint = labOnly('flashFootprint', "it deflates the model with Node's zlib");
 
 export * from '@optilab/core';

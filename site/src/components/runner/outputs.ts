@@ -1,6 +1,7 @@
 /** Turns session messages into the outputs a notebook page shows (same shapes as stored outputs). */
 import { PAYLOAD_MIMES } from '@optilab/viz/payloads';
 import type { FromWorker, TrainProgressMsg } from './protocol';
+import { errorText } from './cell-error';
 
 /** Every optilab payload type (the library's list: a payload added there is drawn here too). */
 export { PAYLOAD_MIMES };
@@ -45,10 +46,7 @@ export function appendOutput(prev: LiveOutput[], m: FromWorker): LiveOutput[] {
     const o: LiveOutput = { kind: 'train', p: m.p };
     return i < 0 ? [...prev, o] : [...prev.slice(0, i), o, ...prev.slice(i + 1)];
   }
-  if (m.type === 'done' && !m.ok && m.error) {
-    const stack = m.error.stack && m.error.name !== 'CompileError' ? `\n${m.error.stack.split('\n').filter((l) => !/notebook\.worker|webpack|rspack|\.js:\d+/.test(l) || /anonymous|eval/.test(l)).slice(1, 6).join('\n')}` : '';
-    return [...prev, { kind: 'error', text: `${m.error.name}: ${m.error.message}${stack}` }];
-  }
+  if (m.type === 'done' && !m.ok && m.error) return [...prev, { kind: 'error', text: errorText(m.error) }];
   return prev;
 }
 
@@ -58,6 +56,7 @@ const LAB_ONLY: [RegExp, string][] = [
   [/\bol\.(checkOnnxFile|hasPythonOnnx)\b/, 'calls the Python onnx checker (ol.$1)'],
   [/\bol\.(importOnnx|inspectOnnx|saveModel|loadModel)\b/, 'reads or writes files on disk (ol.$1)'],
   [/\bol\.(deployBench)\b/, 'measures models with ONNX Runtime for Node (ol.$1)'],
+  [/\bol\.(flashFootprint)\b/, "compresses the model with Node's zlib (ol.$1)"],
   [/\b(fs|os)\.\w+\(/, "uses Node's '$1' module (files on disk)"],
   [/\bpath\.(join|resolve|dirname)\(/, 'works on file paths of the machine (path.$1)'],
   [/\brequire(?:\.resolve)?\(/, 'uses require() of Node'],

@@ -25,10 +25,10 @@ export class NotebookSession {
     return this.ready;
   }
 
-  /** Queues a cell; its messages carry `id`. */
-  async run(id: number, source: string): Promise<void> {
+  /** Queues a cell (`cell`: its 1-based number on the page, named by errors); its messages carry `id`. */
+  async run(id: number, source: string, cell?: number): Promise<void> {
     await this.start();
-    const msg: ToWorker = { type: 'run', id, source };
+    const msg: ToWorker = { type: 'run', id, source, cell };
     this.worker!.postMessage(msg);
   }
 

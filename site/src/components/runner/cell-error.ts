@@ -1,0 +1,20 @@
+/** The text a page shows for a cell that failed (compile or run time), naming cells and lines. */
+import type { FromWorker } from './protocol';
+
+export type CellError = NonNullable<Extract<FromWorker, { type: 'done' }>['error']>;
+
+/**
+ * The text of a cell's error: `Name: message`, then where it was raised in the notebook's TypeScript (the cell
+ * and line of each frame that lies in a cell, innermost first). A compile error already names its line and
+ * column in the message.
+ *
+ * @example
+ * errorText({ name: 'Error', message: 'boom', frames: [{ fn: 'f', cell: 3, line: 2, column: 9 }, { cell: 5, line: 4, column: 1 }] });
+ * // 'Error: boom\n    at f (cell 3, line 2)\n    at cell 5, line 4'
+ */
+export function errorText(e: CellError): string {
+  const head = `${e.name}: ${e.message}`;
+  if (e.name === 'CompileError' || !e.frames?.length) return head;
+  const where = (f: NonNullable<CellError['frames']>[number]) => `${f.cell !== undefined ? `cell ${f.cell}, ` : ''}line ${f.line}`;
+  return [head, ...e.frames.slice(0, 6).map((f) => (f.fn ? `    at ${f.fn} (${where(f)})` : `    at ${where(f)}`))].join('\n');
+}
