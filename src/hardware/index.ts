@@ -21,3 +21,4 @@ export * from './sparse-csr';
 export * from './sparse-nm';
 export * from './sparse-sweep';
 export * from './sparse-figure';
+export * from './fusion';
