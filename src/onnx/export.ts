@@ -11,6 +11,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { QuantPlan } from '../quantize/model';
 import { describeLayers } from '../models/describe';
+import { foldBatchNorm } from '../hardware/fusion';
 import { DT, encodeModel, valueInfo } from './proto';
 import { Builder, OnnxExportError } from './graph-builder';
 import { LAYER_EXPORTERS } from './export-layers';
@@ -33,6 +34,13 @@ export interface OnnxExportOptions {
    * the signed form. Weights are int8 either way.
    */
   activationType?: 'uint8' | 'int8';
+  /**
+   * Fold every BatchNormalization layer into the Conv2D, DepthwiseConv2D or Dense layer before it
+   * (`foldBatchNorm`, src/hardware/fusion.ts) and export the folded model, which computes the same function.
+   * Default false: a BN layer is refused, naming it. fp32 only (a PTQ plan is built for the unfolded weights:
+   * fold first, then calibrate). A BN that cannot fold (after an activation or pooling) is refused with the reason.
+   */
+  foldBatchNorm?: boolean;
 }
 
 /**
@@ -45,9 +53,20 @@ export interface OnnxExportOptions {
  * const bytes = exportOnnx(model);                        // fp32
  * const plan = await buildPtqPlan(model, { bits: 8 }, subset(train, 500));
  * const int8 = exportOnnx(model, { plan });               // QDQ
+ * const bn = exportOnnx(convBnModel, { foldBatchNorm: true }); // BN folded into the convs first
  * fs.writeFileSync('mnistCnn.int8.onnx', int8);
  */
 export function exportOnnx(model: tfl.LayersModel, opts: OnnxExportOptions = {}): Uint8Array {
+  if (opts.foldBatchNorm && model.layers.some((l) => l.getClassName() === 'BatchNormalization')) {
+    if (opts.plan) throw new Error('foldBatchNorm with an int8 plan: the plan was calibrated on the unfolded weights; fold first (foldBatchNorm(model).model), then build the plan and export that model');
+    const { model: folded, kept } = foldBatchNorm(model);
+    try {
+      if (kept.length) throw new OnnxExportError(kept[0].batchNorm, 'BatchNormalization', `it cannot be folded: ${kept[0].reason}`);
+      return exportOnnx(folded, { ...opts, name: opts.name ?? model.name, foldBatchNorm: false });
+    } finally {
+      folded.dispose();
+    }
+  }
   const inShape = model.inputs[0]?.shape;
   if (!inShape || inShape.length !== 4 || inShape.slice(1).some((d) => d === null)) {
     throw new OnnxExportError(model.name, 'model', `the input shape must be [batch, height, width, channels] with known sizes, got ${JSON.stringify(inShape)}`);
