@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, kernelsInUse } from '../src/backend';
 import { setNativeThreads } from '../src/backend/native';
 import { createModel, ZooName } from '../src/models/zoo';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { BenchReport } from './harness';
 
 const PYTHON = '/usr/bin/python3';
@@ -38,7 +39,7 @@ function pytorch(model: string, threads: number, seconds: number): Map<number, n
   return out;
 }
 
-async function ours(model: tf.LayersModel, batch: number, seconds: number): Promise<Measured> {
+async function ours(model: LayersModel, batch: number, seconds: number): Promise<Measured> {
   const x = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 3);
   const forward = async () => {
     const y = model.predict(x, { batchSize: batch }) as tf.Tensor;

@@ -11,23 +11,33 @@
 import {
   backend_util,
   BatchMatMul,
+  cast,
   Conv2D,
   Conv2DAttrs,
   Conv2DBackpropFilter,
   Conv2DBackpropFilterAttrs,
   Conv2DBackpropInput,
   Conv2DBackpropInputAttrs,
+  engine,
   FusedConv2D,
   FusedConv2DAttrs,
   _FusedMatMul,
+  getBackend,
+  getGradient,
   getKernel,
+  GradConfig,
+  registerGradient,
+  Relu,
+  Tensor,
   Identity,
   KernelBackend,
   KernelConfig,
   KernelFunc,
   MaxPoolGrad,
   MaxPoolGradAttrs,
+  mul,
   registerKernel,
+  step,
   Sum,
   SumAttrs,
   TensorInfo,
@@ -35,6 +45,9 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './native';
+
+/** The fused ReLU gradient's kernel name (inputs dy and x, the ReLU's input). */
+export const RELU_GRAD = 'OptilabReluGrad';
 
 /** The fused Adam kernel's name (inputs value, gradient, m, v; m and v are updated in place). */
 export const ADAM_STEP = 'OptilabAdamStep';
@@ -246,6 +259,15 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   };
 
+  const reluGrad = (args: Args): TensorInfo => {
+    const backend = args.backend as WasmBackend;
+    const { dy, x } = args.inputs;
+    const out = backend.makeOutput(x.shape, 'float32');
+    addon.reluGrad(backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out), util.sizeFromShape(x.shape));
+    ran.set(RELU_GRAD, (ran.get(RELU_GRAD) ?? 0) + 1);
+    return out;
+  };
+
   const adamStep = (args: Args): TensorInfo => {
     const backend = args.backend as WasmBackend;
     const { value, gradient, m, v } = args.inputs;
@@ -268,6 +290,27 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     [Sum]: sum,
     [Identity]: identity,
     [ADAM_STEP]: adamStep,
+    [RELU_GRAD]: reluGrad,
+  };
+}
+
+/**
+ * ReLU's gradient as one kernel where the backend has it (tfjs computes dy * cast(step(x)): three kernels and two
+ * temporaries per ReLU per step); elsewhere tfjs's own formula.
+ */
+function reluGradient(original: GradConfig | undefined): GradConfig {
+  return {
+    kernelName: Relu,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved;
+      const d = dy as Tensor;
+      if (getKernel(RELU_GRAD, getBackend()) && d.dtype === 'float32' && x.dtype === 'float32') {
+        return { x: () => engine().runKernel(RELU_GRAD, { dy: d, x }) as Tensor };
+      }
+      if (original) return original.gradFunc(dy, saved, attrs);
+      return { x: () => mul(d, cast(step(x), 'float32')) };
+    },
   };
 }
 
@@ -299,6 +342,7 @@ export function registerNativeKernels(addon: NativeAddon): void {
     const config: KernelConfig = { ...(existing ?? {}), kernelName: name, backendName: 'wasm', kernelFunc: fn as unknown as KernelFunc };
     registerKernel(config);
   }
+  registerGradient(reluGradient(getGradient(Relu)));
 }
 
 /** Whether registerNativeKernels ran in this thread. */

@@ -20,6 +20,8 @@ export interface NativeAddon {
   adamStep(value: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, coefficients: Float64Array): void;
   /** In place y[i, j] = act(y[i, j] + bias[j]) on [rows, cols]; bias of length 0 for none; act 0 linear, 1 relu, 2 relu6. */
   biasActivation(y: Float32Array, bias: Float32Array, rows: number, cols: number, activation: 0 | 1 | 2): void;
+  /** dx = dy where x > 0, else 0 (the ReLU gradient, x its input); n elements. */
+  reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, n: number): void;
   setThreads(n: number): void;
   getThreads(): number;
   version(): string;

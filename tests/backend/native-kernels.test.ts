@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradients } from '../../src/backend/wasm-conv-grad';
 import { registerFastWasmKernels } from '../../src/backend/wasm-fast-kernels';
 import { loadNative, nativeStatus } from '../../src/backend/native';
-import { nativeKernelRuns, registerNativeKernels } from '../../src/backend/native-kernels';
+import { nativeKernelRuns, registerNativeKernels, RELU_GRAD } from '../../src/backend/native-kernels';
 import { adam } from '../../src/train/adam';
 import { maxAbsDiff, onCpuAndWasm as onBoth, seededTensor as rand } from '../helpers';
 
@@ -131,6 +131,21 @@ test('fused ops the epilogue does not run (sigmoid, leaky relu) go to the wasm k
   ]);
   close(cpu, wasm, 1e-5, 'fallbacks');
   assert.equal(nativeKernelRuns('FusedConv2D') + nativeKernelRuns('_FusedMatMul'), before);
+});
+
+test('the ReLU gradient runs as one native kernel on wasm and matches cpu (zeros and ties at 0 included)', opts, async () => {
+  const before = nativeKernelRuns(RELU_GRAD);
+  const [cpu, wasm] = await onBoth(() => {
+    const x = tf.concat([tf.reshape(rand([3, 5, 7, 4], 51), [-1]), tf.zeros([9]), tf.fill([5], -0)]);
+    const upstream = rand(x.shape, 52);
+    // through a conv + relu as in training, and on its own
+    const w = rand([3, 3, 4, 6], 53) as tf.Tensor4D;
+    const img = rand([2, 6, 6, 4], 54) as tf.Tensor4D;
+    const dConv = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(tf.conv2d(t as tf.Tensor4D, w, 1, 'same')), rand([2, 6, 6, 6], 55))))(img);
+    return [tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), upstream)))(x), dConv];
+  });
+  close(cpu, wasm, 1e-5, 'relu gradient');
+  assert.equal(nativeKernelRuns(RELU_GRAD), before + 2, 'both gradients took the fused kernel');
 });
 
 const poolCases: [string, number[], number, number, 'same' | 'valid'][] = [

@@ -1,5 +1,6 @@
 // The epilogue of a fused convolution or matrix product (tfjs FusedConv2D, FusedDepthwiseConv2D, _FusedMatMul):
-// y[i, j] = act(y[i, j] + bias[j]) in place on a row-major [rows, cols] output, rows split over OpenMP threads.
+// y[i, j] = act(y[i, j] + bias[j]) in place on a row-major [rows, cols] output, rows split over OpenMP threads;
+// and the ReLU gradient in one pass (tfjs runs it as Step, Cast and Multiply).
 #include "common.h"
 #include <algorithm>
 
@@ -37,6 +38,24 @@ napi_value biasActivation(napi_env env, napi_callback_info info) {
     else if (act == kRelu) apply<kRelu>(y, bias, rows, cols);
     else if (act == kRelu6) apply<kRelu6>(y, bias, rows, cols);
     else throw std::runtime_error("activation must be 0 (linear), 1 (relu) or 2 (relu6)");
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+  }
+  return nullptr;
+}
+
+__attribute__((target_clones("avx2", "default")))
+static void reluBackward(const float* dy, const float* x, float* dx, int64_t n) {
+#pragma omp parallel for schedule(static) if (n > (1 << 16))
+  for (int64_t i = 0; i < n; i++) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+// reluGrad(dy, x, dx, n): dx = dy where x > 0, else 0 (x is the ReLU's input).
+napi_value reluGrad(napi_env env, napi_callback_info info) {
+  try {
+    Args a(env, info, 4);
+    const int64_t n = a.i32(3);
+    reluBackward(a.view(0, size_t(n)).f32(), a.view(1, size_t(n)).f32(), a.view(2, size_t(n)).f32(), n);
   } catch (const std::exception& e) {
     napi_throw_error(env, nullptr, e.what());
   }
