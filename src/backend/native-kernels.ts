@@ -9,6 +9,7 @@
  * Every replacement falls back to the kernel it replaced outside the cases it handles, and for shapes oneDNN refuses.
  */
 import {
+  Add,
   backend_util,
   BatchMatMul,
   cast,
@@ -259,6 +260,19 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   };
 
+  // Only a layer's bias add: float32 [..., C] + [C] (either order); every other Add goes to the wasm kernel.
+  const add = (args: Args): TensorInfo => {
+    const backend = args.backend as WasmBackend;
+    const { a, b } = args.inputs;
+    const [x, bias] = a.shape.length >= b.shape.length ? [a, b] : [b, a];
+    const cols = x.shape[x.shape.length - 1];
+    if (!allFloat(a, b) || x.shape.length < 2 || bias.shape.length !== 1 || bias.shape[0] !== cols) return fallback(Add, args);
+    const out = backend.makeOutput(x.shape, 'float32');
+    addon.addBias(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(bias), backend.typedArrayFromHeap(out), util.sizeFromShape(x.shape) / cols, cols);
+    ran.set(Add, (ran.get(Add) ?? 0) + 1);
+    return out;
+  };
+
   const reluGrad = (args: Args): TensorInfo => {
     const backend = args.backend as WasmBackend;
     const { dy, x } = args.inputs;
@@ -291,6 +305,7 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     [Identity]: identity,
     [ADAM_STEP]: adamStep,
     [RELU_GRAD]: reluGrad,
+    [Add]: add,
   };
 }
 

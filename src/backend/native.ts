@@ -22,6 +22,8 @@ export interface NativeAddon {
   biasActivation(y: Float32Array, bias: Float32Array, rows: number, cols: number, activation: 0 | 1 | 2): void;
   /** dx = dy where x > 0, else 0 (the ReLU gradient, x its input); n elements. */
   reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, n: number): void;
+  /** y[i, j] = x[i, j] + bias[j] on [rows, cols]. */
+  addBias(x: Float32Array, bias: Float32Array, y: Float32Array, rows: number, cols: number): void;
   setThreads(n: number): void;
   getThreads(): number;
   version(): string;

@@ -148,6 +148,24 @@ test('the ReLU gradient runs as one native kernel on wasm and matches cpu (zeros
   assert.equal(nativeKernelRuns(RELU_GRAD), before + 2, 'both gradients took the fused kernel');
 });
 
+test('a bias Add ([..., C] + [C], either order) runs natively and matches cpu; other Adds go to the wasm kernel', opts, async () => {
+  const before = nativeKernelRuns('Add');
+  const [cpu, wasm] = await onBoth(() => [
+    tf.add(rand([3, 5, 4, 7], 61), rand([7], 62)),
+    tf.add(rand([9], 63), rand([6, 9], 64)),
+  ]);
+  close(cpu, wasm, 1e-6, 'bias add');
+  assert.equal(nativeKernelRuns('Add'), before + 2);
+  const [cpu2, wasm2] = await onBoth(() => [
+    tf.add(rand([4, 6], 65), rand([4, 6], 66)),
+    tf.add(rand([4, 6], 67), tf.scalar(2)),
+    tf.add(rand([4, 6], 68), rand([4, 1], 69)),
+    tf.add(tf.ones([2, 3], 'int32'), tf.ones([3], 'int32')),
+  ]);
+  close(cpu2, wasm2, 1e-6, 'other adds');
+  assert.equal(nativeKernelRuns('Add'), before + 2, 'none of them took the bias path');
+});
+
 const poolCases: [string, number[], number, number, 'same' | 'valid'][] = [
   ['2x2 stride 2 valid', [2, 8, 8, 3], 2, 2, 'valid'],
   ['2x2 stride 2 same, odd size', [3, 7, 7, 2], 2, 2, 'same'],

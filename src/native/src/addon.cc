@@ -102,6 +102,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"adamStep", nullptr, optilab::adamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"biasActivation", nullptr, optilab::biasActivation, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reluGrad", nullptr, optilab::reluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"addBias", nullptr, optilab::addBias, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, optilab::setThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"getThreads", nullptr, optilab::getThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, optilab::version, nullptr, nullptr, nullptr, napi_default, nullptr},

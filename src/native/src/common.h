@@ -43,5 +43,6 @@ napi_value sumLeading(napi_env env, napi_callback_info info);
 napi_value adamStep(napi_env env, napi_callback_info info);
 napi_value biasActivation(napi_env env, napi_callback_info info);
 napi_value reluGrad(napi_env env, napi_callback_info info);
+napi_value addBias(napi_env env, napi_callback_info info);
 
 }  // namespace optilab

@@ -10,12 +10,13 @@ enum Activation { kLinear = 0, kRelu = 1, kRelu6 = 2 };
 
 template <int A>
 __attribute__((target_clones("avx2", "default")))
-static void apply(float* y, const float* bias, int64_t rows, int64_t cols) {
+static void apply(const float* x, float* y, const float* bias, int64_t rows, int64_t cols) {
 #pragma omp parallel for schedule(static) if (rows * cols > (1 << 16))
   for (int64_t i = 0; i < rows; i++) {
+    const float* in = x + i * cols;
     float* row = y + i * cols;
     for (int64_t j = 0; j < cols; j++) {
-      float v = bias ? row[j] + bias[j] : row[j];
+      float v = bias ? in[j] + bias[j] : in[j];
       if (A == kRelu) v = std::max(v, 0.0f);
       if (A == kRelu6) v = std::min(std::max(v, 0.0f), 6.0f);
       row[j] = v;
@@ -34,10 +35,23 @@ napi_value biasActivation(napi_env env, napi_callback_info info) {
     View b = a.view(1, 0);
     if (b.length != 0 && b.length != size_t(cols)) throw std::runtime_error("bias must have one value per column");
     const float* bias = b.length ? b.f32() : nullptr;
-    if (act == kLinear) apply<kLinear>(y, bias, rows, cols);
-    else if (act == kRelu) apply<kRelu>(y, bias, rows, cols);
-    else if (act == kRelu6) apply<kRelu6>(y, bias, rows, cols);
+    if (act == kLinear) apply<kLinear>(y, y, bias, rows, cols);
+    else if (act == kRelu) apply<kRelu>(y, y, bias, rows, cols);
+    else if (act == kRelu6) apply<kRelu6>(y, y, bias, rows, cols);
     else throw std::runtime_error("activation must be 0 (linear), 1 (relu) or 2 (relu6)");
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+  }
+  return nullptr;
+}
+
+// addBias(x, bias, y, rows, cols): y[i, j] = x[i, j] + bias[j] (the bias add of a layer in training, where tfjs
+// does not fuse it; a broadcasting Add on wasm).
+napi_value addBias(napi_env env, napi_callback_info info) {
+  try {
+    Args a(env, info, 5);
+    const int64_t rows = a.i32(3), cols = a.i32(4);
+    apply<kLinear>(a.view(0, size_t(rows * cols)).f32(), a.view(2, size_t(rows * cols)).f32(), a.view(1, size_t(cols)).f32(), rows, cols);
   } catch (const std::exception& e) {
     napi_throw_error(env, nullptr, e.what());
   }
