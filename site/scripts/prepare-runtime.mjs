@@ -23,6 +23,8 @@ export function prepareRuntime({ root, site }) {
   const wasmDir = path.join(site, 'static', 'tfjs-wasm');
   fs.mkdirSync(wasmDir, { recursive: true });
   for (const f of fs.readdirSync(wasmDist).filter((x) => x.endsWith('.wasm'))) fs.copyFileSync(path.join(wasmDist, f), path.join(wasmDir, f));
-  const sizes = fs.readdirSync(dataDir).map((f) => `${f} ${(fs.statSync(path.join(dataDir, f)).size / 1e6).toFixed(1)} MB`);
+  // Same labels as the runner's formatBytes (src/components/runner/bytes.ts): small files in KB, not '0.0 MB'.
+  const label = (n) => (n < 1000 ? `${n} B` : n < 1e6 ? `${(n / 1e3).toFixed(n < 1e4 ? 1 : 0)} KB` : `${(n / 1e6).toFixed(1)} MB`);
+  const sizes = fs.readdirSync(dataDir).map((f) => `${f} ${label(fs.statSync(path.join(dataDir, f)).size)}`);
   console.log(`site: notebook runtime files (MNIST: ${sizes.join(', ')}; tfjs wasm binaries)`);
 }

@@ -20,7 +20,7 @@ let browser: Any;
 let context: Any;
 
 /** What each notebook must print (one pattern per output that proves a step ran); lab-only cells allowed. */
-const NOTEBOOKS: { page: string; expect: RegExp[]; labOnly?: boolean }[] = [
+const NOTEBOOKS: { page: string; expect: RegExp[]; labOnly?: boolean; shows?: string }[] = [
   { page: '00-getting-started', expect: [/compute backend: (webgl|wasm|cpu)/, /train: 5000 images, test: 2000 images/, /test accuracy: [\d.]+% on 2000 images/, /\d+-bit parameters/] },
   { page: '01-numerics', expect: [/float16/, /fp32 test accuracy [\d.]+% on 2000 images/, /kept bits\s+accuracy/] },
   { page: '02-quantization', expect: [/LeNet-5 fp32 accuracy [\d.]+% on 2000 test images/, /int8 per-channel accuracy/, /int8 integer\s+[\d.]+%/] },
@@ -28,6 +28,15 @@ const NOTEBOOKS: { page: string; expect: RegExp[]; labOnly?: boolean }[] = [
   { page: '04-distillation-and-factorization', expect: [/accuracy/, /rank/i] },
   { page: '05-edge-aware-design', expect: [/ratio: params [\d.]+x, MACs [\d.]+x/] },
   { page: 'visualizers-demo', expect: [/accuracy|sparsity/i] },
+  // Quick mode: 192^3 products, 4 tile sizes, a 4 Mi-float bandwidth test (about a minute in the browser here).
+  // The roofline this machine measured is drawn in the page (SVG output, or the roofline payload's figure).
+  {
+    page: '07-hardware',
+    expect: [/backend: (webgl|wasm|cpu), heavy kernels run on: (webgl|wasm|cpu)/, /packed +tile +\d+ +max \|C - C_naive\| = /, /192x192x192: [\d.]+ MFLOP per product/,
+      /GFLOP\/s versus tile size, 192x192x192/, /copy +[\d.]+ GB\/s, triad +[\d.]+ GB\/s/, /roof: [\d.]+ GFLOP\/s from/, /ridge of the roofline: [\d.]+ FLOP per byte/,
+      /mnistCnn fc1 \(2048 -> 625\) at batch 256/],
+    shows: '.ol-nb-output svg, [data-payload="roofline"] [data-rendered="true"]',
+  },
   // Every cell of 06 writes .onnx files to disk and runs them with ONNX Runtime for Node: each says so.
   { page: '06-deployment-onnx', expect: [/runs only in the lab/], labOnly: true },
 ];
@@ -79,6 +88,7 @@ for (const nb of NOTEBOOKS) {
       else assert.equal(labOnly, 0, `no cell of ${nb.page} should need the lab`);
       const text = pageText(cells);
       for (const re of nb.expect) assert.match(text, re);
+      if (nb.shows) assert.ok(await page.locator(nb.shows).count() > 0, `the page shows ${nb.shows}`);
       assert.doesNotMatch(text, /\bError: |Interrupted/, 'no error output');
       assert.deepEqual(pageErrors, []);
     } finally {

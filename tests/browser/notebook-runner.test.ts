@@ -75,6 +75,54 @@ test('cells share one session; optilab in the browser computes what it computes 
   await page.screenshot({ path: artifact('site-runner-cells.png'), fullPage: false });
 });
 
+test('a cell that throws names the cell and the TypeScript line; a compile error its line and column', async () => {
+  const [, b, c] = await codeCells();
+  // Types (erased) above the throw, a function declared in one cell and called from another.
+  const r1 = await runSource(b, [
+    'interface Limits { max: number }',
+    'type Name = string;',
+    'const limits: Limits = { max: 3 };',
+    'function check(n: number, what: Name): number {',
+    '  if (n > limits.max) throw new RangeError(`${what} is ${n}, more than ${limits.max}`);',
+    '  return n;',
+    '}',
+    "check(2, 'two')",
+  ].join('\n'));
+  assert.equal(r1.state, 'ok', r1.text);
+  const r2 = await runSource(c, "const values: number[] = [1, 2];\nawait Promise.resolve();\nvalues.push(5);\nconst worst = values.map((v) => check(v, 'value'));\nworst");
+  assert.equal(r2.state, 'error');
+  const cellB = b + 1;
+  const cellC = c + 1;
+  assert.match(await cell(c).locator('.ol-nb-prompt').textContent(), new RegExp(`cell ${cellC}\\b`), 'the cell shows the number errors use');
+  assert.match(r2.text, new RegExp(`RangeError: value is 5, more than 3\\s+at check \\(cell ${cellB}, line 5\\)[\\s\\S]*at cell ${cellC}, line 4`), r2.text);
+  await cell(c).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: artifact('site-runner-error-runtime.png') });
+  // A TypeScript-only syntax error: the type after ':' is missing at line 2, column 8.
+  const r3 = await runSource(c, 'const fine = 1;\nlet x: = 3;');
+  assert.equal(r3.state, 'error');
+  assert.match(r3.text, /CompileError: line 2, column 8: Type expected/);
+  await cell(c).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: artifact('site-runner-error-compile.png') });
+});
+
+test('a roofline payload shown by a cell is drawn with the library figure (roof, kernels, layer series)', async () => {
+  const [, , c] = await codeCells();
+  const r = await runSource(c, [
+    'const roof: ol.RooflinePayload = { version: ol.ROOFLINE_VERSION, title: "test roofline", peakGflops: 50, bandwidthGBs: 20,',
+    '  points: [{ name: "gemm packed", group: "kernel", intensity: 30, gflops: 4 }, { name: "fc1", group: "layer", series: "lenet5", intensity: 0.5 },',
+    '    { name: "conv1", group: "layer", series: "lenet5", intensity: 9 }] };',
+    'ol.show.roofline(roof);',
+  ].join('\n'));
+  assert.equal(r.state, 'ok', r.text);
+  const plot = cell(c).locator('[data-payload="roofline"] [data-figure]');
+  await plot.waitFor({ timeout: 30000 });
+  await page.waitForFunction((k: number) => document.querySelector(`[data-cell="${k}"] [data-payload="roofline"] [data-figure]`)?.getAttribute('data-rendered') === 'true', c, { timeout: 30000 });
+  assert.equal(await plot.getAttribute('data-traces'), '3', 'roof + kernels + one layer series');
+  assert.match(await cell(c).locator('[data-payload="roofline"]').textContent(), /test roofline/);
+  await cell(c).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: artifact('site-runner-roofline.png') });
+});
+
 test('a LeNet-5 trains a few steps on real MNIST fetched from the site, with progress', async () => {
   const [, , c] = await codeCells();
   const r = await runSource(c, [
@@ -92,6 +140,10 @@ test('a LeNet-5 trains a few steps on real MNIST fetched from the site, with pro
   const { configHash } = await import('../../src/train/cache');
   assert.match(r.text, new RegExp(`hash ${configHash({ model: 'lenet5', epochs: 1, limit: 2048, testLimit: 500, seed: 1 })}`));
   assert.ok(await cell(c).locator('[data-train-progress]').count() === 1, 'training progress shown');
+  // The status names the last file with its real size (the label files are a few KB: never '0.0 MB').
+  const size = (await page.textContent('[data-mnist-size]'))!;
+  assert.match(size, /^\d+(\.\d)? (B|KB|MB)$/, `MNIST size label '${size}'`);
+  assert.doesNotMatch(size, /^0\.0 MB$/);
   const cachedFiles = await page.evaluate(async () => (await (await caches.open('optilab-datasets-v1')).keys()).map((k) => new URL(k.url).pathname));
   assert.ok(cachedFiles.includes('/data/mnist/train-images-idx3-ubyte.gz'), `Cache API holds ${cachedFiles.join(', ')}`);
 });

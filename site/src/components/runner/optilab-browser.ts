@@ -94,6 +94,18 @@ export function activeBackend(): string | null {
   return active;
 }
 
+/**
+ * What runs the heavy kernels: in a browser always the tfjs backend itself (the native addon of the lab is a
+ * Node module), with the same shape as the Node library's kernelsInUse.
+ *
+ * @example
+ * await initBackend();
+ * kernelsInUse().kernels; // 'wasm'
+ */
+export function kernelsInUse(): { backend: string | null; kernels: string; native: { loaded: boolean; detail: string } } {
+  return { backend: active, kernels: active ?? 'none', native: { loaded: false, detail: 'not in a browser: the native addon is a Node module; kernels run on the tfjs backend' } };
+}
+
 export interface LoadOptions { split: 'train' | 'test'; limit?: number; dir?: string }
 
 /**
