@@ -20,7 +20,8 @@ import { rebuildSequential, type RebuiltLayer } from '../prune/rebuild';
 import { conv2dDirect } from './conv2d';
 import { convFlops, convGeometry, type ConvShape } from './conv-shape';
 import { randomMatrix } from './matrix';
-import { measureGflops, type MeasureOptions } from './measure';
+import { compareKernels, type TimedRun } from './compare';
+import type { MeasureOptions } from './measure';
 import type { KernelTiming } from './benchmark';
 
 /** One BN layer folded into the layer before it. */
@@ -213,7 +214,8 @@ export function conv2dBiasReluSeparate(input: Float32Array, kernel: Float32Array
 
 /**
  * Times conv + bias + ReLU fused and as separate passes, in TypeScript and on the backend
- * (tf.fused.conv2d vs tf.conv2d, tf.add, tf.relu; each backend run reads the result back).
+ * (tf.fused.conv2d vs tf.conv2d, tf.add, tf.relu; each backend run reads the result back), in interleaved
+ * rounds; `seconds` is each variant's best sample (compareKernels).
  *
  * @example
  * benchFusion({ batch: 8, height: 14, width: 14, inChannels: 16, outChannels: 16, kernelHeight: 1, kernelWidth: 1 });
@@ -225,38 +227,39 @@ export function benchFusion(shape: ConvShape, opts: MeasureOptions & { seed?: nu
   const w = randomMatrix(1, shape.kernelHeight * shape.kernelWidth * shape.inChannels * shape.outChannels, seed + 1);
   const b = randomMatrix(1, shape.outChannels, seed + 2);
   const flops = convFlops(shape);
-  const out: KernelTiming[] = [
-    { name: 'separate', ...measureGflops(() => conv2dBiasReluSeparate(x, w, b, shape), flops, opts) },
-    { name: 'fused', ...measureGflops(() => conv2dBiasReluFused(x, w, b, shape), flops, opts) },
+  const runs: TimedRun[] = [
+    { name: 'separate', run: () => conv2dBiasReluSeparate(x, w, b, shape) },
+    { name: 'fused', run: () => conv2dBiasReluFused(x, w, b, shape) },
   ];
-  if (opts.backend ?? true) {
-    const tx = tf.tensor4d(x, [shape.batch, shape.height, shape.width, shape.inChannels]);
-    const tw = tf.tensor4d(w, [shape.kernelHeight, shape.kernelWidth, shape.inChannels, shape.outChannels]);
-    const tb = tf.tensor1d(b);
-    const stride = shape.stride ?? 1;
-    const pad = shape.padding ?? 'valid';
-    try {
-      out.push({
-        name: 'backend separate',
-        ...measureGflops(() => {
-          const y = tf.tidy(() => tf.relu(tf.add(tf.conv2d(tx, tw, stride, pad), tb)));
-          y.dataSync();
-          y.dispose();
-        }, flops, opts),
-      });
-      out.push({
-        name: 'backend fused',
-        ...measureGflops(() => {
-          const y = tf.fused.conv2d({ x: tx, filter: tw, strides: stride, pad, bias: tb, activation: 'relu' });
-          y.dataSync();
-          y.dispose();
-        }, flops, opts),
-      });
-    } finally {
-      tx.dispose();
-      tw.dispose();
-      tb.dispose();
-    }
+  const backend = opts.backend ?? true;
+  const tx = backend ? tf.tensor4d(x, [shape.batch, shape.height, shape.width, shape.inChannels]) : undefined;
+  const tw = backend ? tf.tensor4d(w, [shape.kernelHeight, shape.kernelWidth, shape.inChannels, shape.outChannels]) : undefined;
+  const tb = backend ? tf.tensor1d(b) : undefined;
+  const stride = shape.stride ?? 1;
+  const pad = shape.padding ?? 'valid';
+  if (tx && tw && tb) {
+    runs.push({
+      name: 'backend separate',
+      run: () => {
+        const y = tf.tidy(() => tf.relu(tf.add(tf.conv2d(tx, tw, stride, pad), tb)));
+        y.dataSync();
+        y.dispose();
+      },
+    });
+    runs.push({
+      name: 'backend fused',
+      run: () => {
+        const y = tf.fused.conv2d({ x: tx, filter: tw, strides: stride, pad, bias: tb, activation: 'relu' });
+        y.dataSync();
+        y.dispose();
+      },
+    });
   }
-  return out;
+  try {
+    return compareKernels(runs, opts).map((t) => ({ name: t.name, seconds: t.seconds, flops, gflops: flops / t.seconds / 1e9, samples: t.samples }));
+  } finally {
+    tx?.dispose();
+    tw?.dispose();
+    tb?.dispose();
+  }
 }

@@ -22,3 +22,4 @@ export * from './sparse-nm';
 export * from './sparse-sweep';
 export * from './sparse-figure';
 export * from './fusion';
+export * from './compare';

@@ -5,7 +5,8 @@
  * the lowest sparsity from which the sparse kernel is faster than the dense one. The operation is y = A·x
  * (SpMV, batch 1) or C = A·B with B [K, batch] (SpMM). Dense kernels are the best hand-written ones of this
  * module (gemv, the packed GEMM), so the comparison is between TypeScript loops written with the same care;
- * the backend's compiled matMul can be timed as well. All timings from measureGflops (warm-up, median).
+ * the backend's compiled matMul can be timed as well. The kernels on one matrix are timed in interleaved rounds
+ * and compared by their best sample (compareKernels), so other work on the machine does not favour one of them.
  * Isomorphic.
  */
 import { csrBytes, toCsr } from '../prune/storage';
@@ -13,12 +14,13 @@ import { mulberry32, permutation } from '../util/random';
 import { prepareBackendGemm } from './backend-kernels';
 import { gemmPacked } from './gemm-packed';
 import { gemv } from './gemv';
-import { gemmFlops, randomMatrix } from './matrix';
-import { measureGflops, type MeasureOptions } from './measure';
+import { compareKernels, type TimedRun } from './compare';
+import { randomMatrix } from './matrix';
+import type { MeasureOptions } from './measure';
 import { spmmCsr, spmvCsr } from './sparse-csr';
 import { nmBytes, pruneToNm, spmmNm, spmvNm, toNm } from './sparse-nm';
 
-/** Seconds per run of each kernel on one matrix. */
+/** Seconds per run of each kernel on one matrix (best of interleaved rounds). */
 export interface SparseSeconds {
   /** The hand-written dense kernel: gemv for batch 1, the packed GEMM (tile 64) otherwise. */
   dense: number;
@@ -66,7 +68,6 @@ export function benchSparseMatrix(a: Float32Array, rows: number, cols: number, o
   const csr = toCsr(a, rows, cols);
   const nm = opts.pattern ? toNm(a, rows, cols, opts.pattern[0], opts.pattern[1]) : undefined;
   const shape = { M: rows, N: batch, K: cols };
-  const flops = gemmFlops(shape);
   const out = () => new Float32Array(rows * batch);
   const dense = out(), viaCsr = out(), viaNm = out();
   const runDense = batch === 1 ? () => gemv(a, b, dense, rows, cols) : () => gemmPacked(a, b, dense, shape, 64);
@@ -81,19 +82,17 @@ export function benchSparseMatrix(a: Float32Array, rows: number, cols: number, o
       throw new Error(`sparse and dense products differ at ${i}: dense ${dense[i]}, CSR ${viaCsr[i]}${runNm ? `, N:M ${viaNm[i]}` : ''}`);
     }
   }
-  const seconds: SparseSeconds = {
-    dense: measureGflops(runDense, flops, opts).seconds,
-    csr: measureGflops(runCsr, flops, opts).seconds,
-  };
-  if (runNm) seconds.nm = measureGflops(runNm, flops, opts).seconds;
-  if (opts.backend) {
-    const k = prepareBackendGemm(a, b, shape);
-    try {
-      seconds.backend = measureGflops(() => k.run(), flops, opts).seconds;
-    } finally {
-      k.dispose();
-    }
+  const runs: TimedRun[] = [{ name: 'dense', run: runDense }, { name: 'csr', run: runCsr }];
+  if (runNm) runs.push({ name: 'nm', run: runNm });
+  const k = opts.backend ? prepareBackendGemm(a, b, shape) : undefined;
+  if (k) runs.push({ name: 'backend', run: () => k.run() });
+  let timed;
+  try {
+    timed = compareKernels(runs, opts);
+  } finally {
+    k?.dispose();
   }
+  const seconds = Object.fromEntries(timed.map((t) => [t.name, t.seconds])) as unknown as SparseSeconds;
   let zeros = 0;
   for (let i = 0; i < a.length; i++) if (a[i] === 0) zeros++;
   return {
