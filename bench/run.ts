@@ -2,12 +2,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BenchModule, formatTable, writeReport } from './harness';
+import { collectProvenance, LOAD_AT_START } from './provenance';
 
 async function main(): Promise<number> {
   const [name, ...args] = process.argv.slice(2);
   const available = fs
     .readdirSync(__dirname)
-    .filter((f) => f.endsWith('.ts') && !['harness.ts', 'run.ts'].includes(f))
+    .filter((f) => f.endsWith('.ts') && !['harness.ts', 'run.ts', 'provenance.ts'].includes(f))
     .map((f) => f.replace(/\.ts$/, ''));
   if (!name || !available.includes(name)) {
     console.error(`${name ? `no benchmark '${name}'` : 'usage: npm run bench -- <name> [args]'}; benchmarks: ${available.join(', ')}`);
@@ -17,8 +18,9 @@ async function main(): Promise<number> {
   const start = performance.now();
   const report = await mod.run(args);
   const seconds = (performance.now() - start) / 1000;
-  const file = writeReport(name, report, seconds);
-  console.log(`\n${formatTable(report)}\n\nwrote ${path.relative(process.cwd(), file)} (${seconds.toFixed(0)} s)`);
+  const provenance = collectProvenance({ loadBefore: LOAD_AT_START });
+  const file = writeReport(name, report, seconds, provenance);
+  console.log(`\n${formatTable(report, provenance)}\n\nwrote ${path.relative(process.cwd(), file)} (${seconds.toFixed(0)} s)`);
   return 0;
 }
 
