@@ -24,7 +24,7 @@ function code(source: string) {
   return { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source };
 }
 
-/** A notebook with a trivial first cell, a 512x512 mask, a malformed payload and a too-new payload. */
+/** A notebook with a trivial first cell, a 512x512 mask, a malformed payload, a too-new payload and a roofline. */
 function checksNotebook() {
   return {
     nbformat: 4,
@@ -39,6 +39,12 @@ function checksNotebook() {
       ].join('\n')),
       code("ol.show.sparsity({ version: 1, layers: [{ name: 'broken', shape: [2, 2], sparsity: 2, mask: { kind: 'bits', rows: 2, cols: 2, bits: '' } }] } as any);"),
       code("ol.show.quantization({ version: 99, layers: [] } as any);"),
+      code([
+        "ol.show.roofline({ version: ol.ROOFLINE_VERSION, title: 'lab test machine', peakGflops: 50, bandwidthGBs: 20, points: [",
+        "  { name: 'gemm packed', group: 'kernel', intensity: 30, gflops: 4 },",
+        "  { name: 'fc1', group: 'layer', series: 'lenet5', intensity: 0.5 }, { name: 'conv1', group: 'layer', series: 'lenet5', intensity: 9 },",
+        "  { name: 'fc1', group: 'layer', series: 'mlp', intensity: 0.49 }] });",
+      ].join('\n')),
     ],
   };
 }
@@ -181,11 +187,11 @@ test('the first TypeScript cell returns its result, kernel start included', asyn
   assert.ok(timings.firstCellResult <= 15, `first cell result in ${timings.firstCellResult.toFixed(1)} s (target 6 s)`);
 });
 
-test('a 512x512 mask heat map renders fast; malformed and newer payloads show the error box', async () => {
+test('a 512x512 mask heat map renders fast; malformed and newer payloads show the error box; a roofline draws', async () => {
   await runAll();
-  const f = await waitRendered(3);
-  assert.equal(f.length, 3, 'three optilab outputs');
-  const [big, broken, newer] = f;
+  const f = await waitRendered(4);
+  assert.equal(f.length, 4, 'four optilab outputs');
+  const [big, broken, newer, roof] = f;
   assert.equal(big.status, 'rendered');
   const mask = big.figures.find((x: Any) => x.id === 'sparsity-mask');
   assert.deepEqual([mask.traces[0].type, mask.traces[0].rows, mask.traces[0].cols], ['heatmap', 512, 512]);
@@ -197,6 +203,21 @@ test('a 512x512 mask heat map renders fast; malformed and newer payloads show th
   assert.match(broken.error, /layers\[0\]\.sparsity: must be <= 1, got 2/);
   assert.equal(newer.status, 'error');
   assert.match(newer.error, /version 99, newer than the supported version 1/);
+  // The roofline payload: one figure (roof, measured kernels, one trace per layer series) and its table.
+  assert.equal(roof.kind, 'roofline');
+  assert.equal(roof.status, 'rendered', roof.error ?? '');
+  assert.deepEqual(roof.figures.map((x: Any) => x.id), ['roofline']);
+  assert.deepEqual(roof.figures[0].traces.map((t: Any) => [t.name, t.n]), [
+    ['roof: 20.0 GB/s, 50.0 GFLOP/s', 3], ['kernels (measured)', 1], ['lenet5 layers (on the roof)', 2], ['mlp layers (on the roof)', 1],
+  ]);
+  assert.ok(roof.figures[0].svgTraces > 0, 'the roofline drew something');
+  const nbSel = await current();
+  const rows = await b.page.$$eval(`${nbSel} .optilab-viz[data-optilab-kind="roofline"] table tbody tr`, (trs: Element[]) => trs.map((r) => r.textContent));
+  assert.equal(rows.length, 4, 'one table row per point');
+  assert.match(rows[1]!, /lenet5 fc1.*layer.*0\.50.*10\.00.*memory/);
+  const roofBox = await b.page.$(`${nbSel} .optilab-viz[data-optilab-kind="roofline"]`);
+  await roofBox.scrollIntoViewIfNeeded();
+  await roofBox.screenshot({ path: path.join(ARTIFACTS, 'lab-roofline.png') });
   const errorBox = await b.page.$(`${await current()} .optilab-error`);
   await errorBox.scrollIntoViewIfNeeded();
   await b.page.screenshot({ path: path.join(ARTIFACTS, 'lab-error-box.png') });

@@ -100,7 +100,8 @@ export class OptilabRenderer extends Widget implements IRenderMime.IRenderer {
       const r = this.payload as RooflinePayload;
       const sources = [r.peakSource && `peak: ${r.peakSource}`, r.bandwidthSource && `bandwidth: ${r.bandwidthSource}`, r.byteModel && `bytes: ${r.byteModel}`].filter(Boolean) as string[];
       this.node.innerHTML =
-        `<div class="optilab-viz-header"><span class="optilab-viz-title">${escapeHtml(`Roofline · ${r.title ?? ''}`)}</span></div>` +
+        // The figure carries the payload's title; the header names the kind and the roof.
+        `<div class="optilab-viz-header"><span class="optilab-viz-title">${escapeHtml(`Roofline · ${r.peakGflops.toFixed(1)} GFLOP/s, ${r.bandwidthGBs.toFixed(1)} GB/s`)}</span></div>` +
         `<div class="optilab-viz-figures"></div>` +
         `<details class="optilab-viz-table"><summary>Points of the roofline</summary>${tableHtml(rooflineTable(r))}` +
         `${sources.map((t) => `<p>${escapeHtml(t)}</p>`).join('')}</details>`;
