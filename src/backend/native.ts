@@ -24,6 +24,11 @@ export interface NativeAddon {
   reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, n: number): void;
   /** y[i, j] = x[i, j] + bias[j] on [rows, cols]. */
   addBias(x: Float32Array, bias: Float32Array, y: Float32Array, rows: number, cols: number): void;
+  /**
+   * Integer-only conv (dense: the 1x1 case), bit-exact with src/quantize/integer.ts. geometry [n, h, w, cin, kh, kw,
+   * cout, oh, ow, sh, sw, padTop, padLeft]; params [zx, zy, lo, hi]; one multiplier and shift per channel or one.
+   */
+  intConv2d(x: Int32Array, w: Int32Array, bias: Int32Array, multipliers: Int32Array, shifts: Int32Array, out: Int32Array, geometry: Int32Array, params: Int32Array): void;
   setThreads(n: number): void;
   getThreads(): number;
   version(): string;

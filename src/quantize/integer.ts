@@ -8,6 +8,7 @@ import { Dataset } from '../data/dataset';
 import { LayerInfo, QuantPlan } from './model';
 import { QParams } from './qparams';
 import { quantizeValue, rint } from './scalar';
+import { loadNative } from '../backend/native';
 
 const TWO31 = 2147483648;
 const TWO15 = 32768;
@@ -80,6 +81,11 @@ export function saturatingRoundingDoublingHighMul(a: number, b: number): number 
  */
 export function roundingDivideByPOT(x: number, exponent: number): number {
   if (exponent === 0) return x;
+  if (exponent >= 31) {
+    // beyond what 32-bit shifts express: x / 2^exponent is exact in a double, rounded half away from zero
+    const v = Math.abs(x) / 2 ** exponent;
+    return (x < 0 ? -1 : 1) * Math.floor(v + 0.5) || 0;
+  }
   const mask = (1 << exponent) - 1;
   const remainder = x & mask;
   const threshold = (mask >> 1) + (x < 0 ? 1 : 0);
@@ -96,8 +102,15 @@ export function roundingDivideByPOT(x: number, exponent: number): number {
 export function multiplyByQuantizedMultiplier(acc: number, multiplier: number, shift: number): number {
   const left = shift > 0 ? shift : 0;
   const right = shift > 0 ? 0 : -shift;
-  return roundingDivideByPOT(saturatingRoundingDoublingHighMul(acc * 2 ** left, multiplier), right);
+  // TFLite shifts an int32 left: a product past int32 wraps (acc · 2^left is exact in a double, | 0 wraps it)
+  return roundingDivideByPOT(saturatingRoundingDoublingHighMul((acc * 2 ** left) | 0, multiplier), right);
 }
+
+/**
+ * `reference: true` runs the TypeScript loops even where the native addon is loaded (tests compare the two;
+ * the results are bit-identical).
+ */
+export const integerOptions: { reference: boolean } = { reference: false };
 
 /** An integer tensor in NHWC (or [n, features]) layout with its quantization. */
 interface IntTensor {
@@ -154,6 +167,34 @@ function requantize(acc: number, m: FixedPointMultiplier, zp: number, lo: number
   return v < lo ? lo : v > hi ? hi : v;
 }
 
+/** The per-layer arrays the native kernel reads, made once. */
+const nativeArgs = new WeakMap<IntLayer, { multipliers: Int32Array; shifts: Int32Array; maxAbsWeight: number; maxAbsBias: number }>();
+
+/**
+ * Runs a conv (dense: 1x1 on a 1x1 image) on the native addon when it is loaded and int32 accumulation cannot
+ * overflow (the TypeScript loop accumulates in float64, exact either way); else returns false.
+ */
+function intConvNative(x: IntTensor, L: IntLayer, out: Int32Array, geometry: number[]): boolean {
+  const addon = loadNative();
+  if (!addon) return false;
+  let args = nativeArgs.get(L);
+  if (!args) {
+    let maxAbsWeight = 0;
+    for (const v of L.weights) maxAbsWeight = Math.max(maxAbsWeight, Math.abs(v));
+    let maxAbsBias = 0;
+    for (const v of L.bias) maxAbsBias = Math.max(maxAbsBias, Math.abs(v));
+    args = { multipliers: Int32Array.from(L.multipliers, (m) => m.multiplier), shifts: Int32Array.from(L.multipliers, (m) => m.shift), maxAbsWeight, maxAbsBias };
+    nativeArgs.set(L, args);
+  }
+  const [, , , cin, kh, kw] = geometry;
+  let maxAbsX = 0;
+  for (const v of x.data) maxAbsX = Math.max(maxAbsX, Math.abs(v - x.zeroPoint));
+  if (maxAbsX * args.maxAbsWeight * kh * kw * cin + args.maxAbsBias >= 2 ** 31) return false;
+  const data = x.data instanceof Int32Array ? x.data : Int32Array.from(x.data);
+  addon.intConv2d(data, L.weights, L.bias, args.multipliers, args.shifts, out, Int32Array.from(geometry), Int32Array.from([x.zeroPoint, L.out.zeroPoint[0], L.lo, L.hi]));
+  return true;
+}
+
 function conv2dInt(x: IntTensor, L: IntLayer): IntTensor {
   const [n, h, w, cin] = x.shape;
   const [kh, kw, kcin, cout] = L.info.kernelShape!;
@@ -162,6 +203,9 @@ function conv2dInt(x: IntTensor, L: IntLayer): IntTensor {
   const oy = outSize(h, kh, sh, L.info.padding!);
   const ox = outSize(w, kw, sw, L.info.padding!);
   const out = new Int32Array(n * oy.out * ox.out * cout);
+  if (!integerOptions.reference && intConvNative(x, L, out, [n, h, w, cin, kh, kw, cout, oy.out, ox.out, sh, sw, oy.padBefore, ox.padBefore])) {
+    return { data: out, shape: [n, oy.out, ox.out, cout], scale: L.out.scale[0], zeroPoint: L.out.zeroPoint[0] };
+  }
   const zx = x.zeroPoint;
   const zy = L.out.zeroPoint[0];
   const acc = new Float64Array(cout);
@@ -200,6 +244,9 @@ function denseInt(x: IntTensor, L: IntLayer): IntTensor {
   const out = new Int32Array(n * cout);
   const zx = x.zeroPoint;
   const zy = L.out.zeroPoint[0];
+  if (!integerOptions.reference && intConvNative(x, L, out, [n, 1, 1, fin, 1, 1, cout, 1, 1, 1, 1, 0, 0])) {
+    return { data: out, shape: [n, cout], scale: L.out.scale[0], zeroPoint: zy };
+  }
   const acc = new Float64Array(cout);
   for (let b = 0; b < n; b++) {
     for (let c = 0; c < cout; c++) acc[c] = L.bias[c];

@@ -52,6 +52,18 @@ test('RoundingDivideByPOT rounds to nearest, ties away from zero', () => {
   assert.equal(multiplyByQuantizedMultiplier(-1250, multiplier, shift), -13);
   const big = quantizeMultiplier(3.5);
   assert.equal(multiplyByQuantizedMultiplier(100, big.multiplier, big.shift), 350);
+  // every exponent, 31 and beyond included, against the exact definition
+  const exact = (x: number, e: number) => {
+    const d = 2n ** BigInt(e);
+    const q = (BigInt(Math.abs(x)) * 2n + d) / (2n * d); // floor(|x| / 2^e + 1/2)
+    return Number(x < 0 ? -q : q);
+  };
+  for (const x of [0, 1, -1, 3, -3, 2 ** 30, -(2 ** 30), 2 ** 31 - 1, -(2 ** 31), 123456789, -987654321]) {
+    for (let e = 1; e <= 40; e++) assert.equal(roundingDivideByPOT(x, e), exact(x, e), `${x} / 2^${e}`);
+  }
+  // a multiplier > 1 whose shifted accumulator passes int32 wraps as TFLite's int32 shift does
+  const huge = quantizeMultiplier(2 ** 20);
+  assert.equal(multiplyByQuantizedMultiplier(5000, huge.multiplier, huge.shift), srdhmBig((5000 * 2 ** huge.shift) | 0, huge.multiplier));
 });
 
 test('PTQ on a trained LeNet-5: integer-only path agrees with fake quant; int8 stays close to fp32', async () => {
@@ -114,4 +126,46 @@ test('integer path on an MLP (dense only) and unsupported layers are refused', a
   assert.throws(() => describeModel(bad), /activation 'tanh'/);
   const bad2 = tfl.sequential({ layers: [tfl.layers.batchNormalization({ inputShape: [4] })] });
   assert.throws(() => describeModel(bad2), /BatchNormalization; quantization supports/);
+});
+
+test('the native integer kernel gives the same int8 logits as the TypeScript reference, edges of the arithmetic included', async (t) => {
+  const { loadNative } = await import('../../src/backend/native');
+  const { integerOptions } = await import('../../src/quantize');
+  const { mnistCnn, cnnSmall } = await import('../../src/models/zoo');
+  if (!loadNative()) {
+    t.skip(process.env.OPTILAB_NATIVE === '0' ? 'OPTILAB_NATIVE=0' : 'native addon not built');
+    if (process.env.CI && process.env.OPTILAB_NATIVE !== '0') assert.fail('the native addon must be built in CI');
+    return;
+  }
+  await setupBackend();
+  const data = loadMnist({ split: 'test', limit: 120 });
+  const run = (plan: Parameters<typeof buildIntegerModel>[0], reference: boolean) => {
+    integerOptions.reference = reference;
+    try {
+      return runIntegerModel(buildIntegerModel(plan), data, 50);
+    } finally {
+      integerOptions.reference = false;
+    }
+  };
+  const cases: [string, tfl.Sequential, Parameters<typeof buildPtqPlan>[1]][] = [
+    ['lenet5 per-channel', lenet5({ seed: 4 }), { bits: 8 }],
+    ['lenet5 per-tensor 4-bit weights', lenet5({ seed: 5 }), { bits: 4, granularity: 'tensor' }],
+    ['mnistCnn (same padding, odd sizes)', mnistCnn({ seed: 6 }), { bits: 8 }],
+    ['cnnSmall', cnnSmall({ seed: 7 }), { bits: 8 }],
+  ];
+  for (const [name, model, cfg] of cases) {
+    const plan = await buildPtqPlan(model, cfg, data, { limit: 60 });
+    const variants = [plan];
+    // output scales 1e4x too small (multipliers > 1: left shifts, wrapping products) and 1e9x too large (shifts past 31)
+    for (const factor of [1e-4, 1e9]) {
+      const layer = name.startsWith('lenet5') ? 'conv1' : 'conv2';
+      const a = plan.activations![layer];
+      variants.push({ ...plan, activations: { ...plan.activations!, [layer]: { ...a, scale: a.scale.map((s) => s * factor) } } });
+    }
+    for (const [i, p] of variants.entries()) {
+      const native = run(p, false);
+      const reference = run(p, true);
+      assert.deepEqual(native.logitsQ, reference.logitsQ, `${name}, variant ${i}`);
+    }
+  }
 });

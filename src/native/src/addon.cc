@@ -103,6 +103,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"biasActivation", nullptr, optilab::biasActivation, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reluGrad", nullptr, optilab::reluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"addBias", nullptr, optilab::addBias, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"intConv2d", nullptr, optilab::intConv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, optilab::setThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"getThreads", nullptr, optilab::getThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, optilab::version, nullptr, nullptr, nullptr, napi_default, nullptr},

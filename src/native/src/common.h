@@ -44,5 +44,6 @@ napi_value adamStep(napi_env env, napi_callback_info info);
 napi_value biasActivation(napi_env env, napi_callback_info info);
 napi_value reluGrad(napi_env env, napi_callback_info info);
 napi_value addBias(napi_env env, napi_callback_info info);
+napi_value intConv2d(napi_env env, napi_callback_info info);
 
 }  // namespace optilab
