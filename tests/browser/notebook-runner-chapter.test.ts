@@ -20,7 +20,7 @@ let browser: Any;
 let context: Any;
 
 /** What each notebook must print (one pattern per output that proves a step ran); lab-only cells allowed. */
-const NOTEBOOKS: { page: string; expect: RegExp[]; labOnly?: boolean; shows?: string }[] = [
+const NOTEBOOKS: { page: string; expect: RegExp[]; labOnly?: true | number; shows?: string }[] = [
   { page: '00-getting-started', expect: [/compute backend: (webgl|wasm|cpu)/, /train: 5000 images, test: 2000 images/, /test accuracy: [\d.]+% on 2000 images/, /\d+-bit parameters/] },
   { page: '01-numerics', expect: [/float16/, /fp32 test accuracy [\d.]+% on 2000 images/, /kept bits\s+accuracy/] },
   { page: '02-quantization', expect: [/LeNet-5 fp32 accuracy [\d.]+% on 2000 test images/, /int8 per-channel accuracy/, /int8 integer\s+[\d.]+%/] },
@@ -39,6 +39,8 @@ const NOTEBOOKS: { page: string; expect: RegExp[]; labOnly?: boolean; shows?: st
   },
   // Every cell of 06 writes .onnx files to disk and runs them with ONNX Runtime for Node: each says so.
   { page: '06-deployment-onnx', expect: [/runs only in the lab/], labOnly: true },
+  // 08: the C-array cell (files on disk, arm-none-eabi-g++) and the pruning cell (ol.flashFootprint: Node's zlib).
+  { page: '08-tinyml', expect: [/lenet5 int8: optilab export of lenet5 \(full-integer int8\)/, /int8 \(integer only\)/, /lenet5 int8: arena 5888 bytes/, /mlp int8 .*fits/], labOnly: 2 },
 ];
 
 before(async () => {
@@ -84,8 +86,8 @@ for (const nb of NOTEBOOKS) {
         if (c.state === 'lab-only') assert.match(c.text, /Not run in the browser: this cell .+ runs only in the lab/, `cell ${c.i} says why it does not run here`);
       }
       const labOnly = cells.filter((c) => c.state === 'lab-only').length;
-      if (nb.labOnly) assert.equal(labOnly, cells.length, 'every cell of this notebook needs Node and says so');
-      else assert.equal(labOnly, 0, `no cell of ${nb.page} should need the lab`);
+      if (nb.labOnly === true) assert.equal(labOnly, cells.length, 'every cell of this notebook needs Node and says so');
+      else assert.equal(labOnly, nb.labOnly ?? 0, `${nb.labOnly ?? 0} cell(s) of ${nb.page} need the lab`);
       const text = pageText(cells);
       for (const re of nb.expect) assert.match(text, re);
       if (nb.shows) assert.ok(await page.locator(nb.shows).count() > 0, `the page shows ${nb.shows}`);

@@ -6,6 +6,7 @@
 import React, { useCallback, type ReactNode } from 'react';
 import bench from '@site/src/generated/bench.json';
 import { baseLayout, legendOnTop } from '@optilab/viz/theme';
+import { benchSource, type BenchSourceFields } from '@optilab/viz/bench-source';
 import PlotlyFigure, { MissingData } from '../PlotlyFigure';
 
 interface QuantRow { experiment: string; setting: string; accuracy: number; dropPP: number; bytes: number; ratio: number }
@@ -18,8 +19,9 @@ function quant(): QuantBench | undefined {
   return q && Array.isArray(q.rows) ? q : undefined;
 }
 
-function source(b: { createdAt: string; quick: boolean }, name: string): string {
-  return `Source: bench/results/${name}.json (${b.quick ? 'quick run on a subset' : 'full run'}, ${b.createdAt.slice(0, 10)}).`;
+/** Where a figure's numbers come from: file, quick/full run, date and commit (src/viz/bench-source.ts). */
+function source(b: BenchSourceFields, name: string): string {
+  return benchSource(b, name);
 }
 
 const pct = (v: number) => Math.round(v * 10000) / 100;
@@ -153,21 +155,57 @@ export function BenchValue({ row, setting, field = 'accuracy' }: { row: string; 
   return <strong>{field === 'accuracy' ? `${pct(v).toFixed(2)}%` : field === 'ratio' ? `${v.toFixed(1)}×` : v.toLocaleString('en-US')}</strong>;
 }
 
-/** Training throughput rows (bench/results/training.json). */
-export function TrainingFigure(): ReactNode {
-  const t = results.training as { rows: { model: string; trainImgPerSec: number; inferImgPerSec: number; pytorch?: { trainImgPerSec: number; inferImgPerSec: number } }[]; createdAt: string; quick: boolean } | undefined;
+interface TrainingRow {
+  model: string; threads: number; workers: number; nativeThreadsPerWorker: number | null; trainImgPerSec: number; inferImgPerSec: number;
+  /** Threads our inference ran on (rows before this field: the native threads per worker, 1 without the addon). */
+  inferThreads?: number;
+  pytorch?: { trainImgPerSec: number; inferImgPerSec: number; threads: number } | null;
+}
+interface TrainingBench extends BenchSourceFields { rows: TrainingRow[]; notes?: string[] }
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** How a training row used its threads: '1 thread', '2 workers × 1 thread', '1 process × 2 threads'. */
+function trainSetting(r: TrainingRow): string {
+  if (r.workers > 1) return `${plural(r.workers, 'worker')} × 1 thread`;
+  return r.threads > 1 ? `1 process × ${plural(r.threads, 'thread')}` : '1 thread';
+}
+
+/** Inference threads of each side; a row where they differ says so in its label. */
+function inferSetting(r: TrainingRow): string {
+  const ours = r.inferThreads ?? r.nativeThreadsPerWorker ?? 1;
+  const theirs = r.pytorch?.threads ?? r.threads;
+  const label = ours === theirs ? plural(ours, 'thread') : `optilab ${ours} vs PyTorch ${plural(theirs, 'thread')}`;
+  return r.workers > 1 ? `${label} (${r.workers}-worker row)` : label;
+}
+
+/**
+ * Training (batch 64, Adam) or inference (batch 256) throughput from bench/results/training.json, one group of
+ * bars (optilab, PyTorch) per model and thread setting.
+ */
+export function TrainingFigure({ measure = 'train' }: { measure?: 'train' | 'infer' }): ReactNode {
+  const t = results.training as TrainingBench | undefined;
   const build = useCallback((theme: 'light' | 'dark') => {
-    const rows = (t?.rows ?? []).filter((r) => r.pytorch);
+    const rows = t?.rows ?? [];
+    const x = [rows.map((r) => r.model), rows.map((r) => (measure === 'train' ? trainSetting(r) : inferSetting(r)))];
+    const ours = (r: TrainingRow) => (measure === 'train' ? r.trainImgPerSec : r.inferImgPerSec);
+    const theirs = (r: TrainingRow) => (r.pytorch ? (measure === 'train' ? r.pytorch.trainImgPerSec : r.pytorch.inferImgPerSec) : null);
+    const title = measure === 'train' ? 'Training throughput, batch 64, Adam (images/s)' : 'Inference throughput, batch 256 (images/s)';
     return {
       data: [
-        { type: 'bar', name: 'optilab (tfjs wasm) inference', x: rows.map((r) => r.model), y: rows.map((r) => r.inferImgPerSec) },
-        { type: 'bar', name: 'PyTorch CPU inference', x: rows.map((r) => r.model), y: rows.map((r) => r.pytorch!.inferImgPerSec) },
+        { type: 'bar', name: 'optilab', x, y: rows.map(ours) },
+        { type: 'bar', name: 'PyTorch CPU', x, y: rows.map(theirs) },
       ],
-      layout: baseLayout(theme, 'Inference throughput, one thread (images/s)', { legend: legendOnTop(theme), barmode: 'group', yaxis: { title: { text: 'images / s' } } }),
+      layout: baseLayout(theme, title, {
+        legend: legendOnTop(theme),
+        barmode: 'group',
+        xaxis: { type: 'multicategory' },
+        yaxis: { title: { text: 'images / s' } },
+      }),
     };
-  }, [t]);
-  if (!t || !Array.isArray(t.rows)) return <MissingData id="training" bench="training" what="training and inference throughput" />;
-  return <PlotlyFigure id="training" build={build} caption={source(t, 'training')} />;
+  }, [t, measure]);
+  if (!t || !Array.isArray(t.rows)) return <MissingData id={`training-${measure}`} bench="training" what="training and inference throughput" />;
+  return <PlotlyFigure id={`training-${measure}`} build={build} caption={`${source(t, 'training')} ${(t.notes ?? []).join(' · ')}`} />;
 }
 
 /**
@@ -188,7 +226,95 @@ export function BenchRows({ name, what, match }: { name: string; what: string; m
         <thead><tr>{cols.map((c) => <th key={c}>{c}</th>)}</tr></thead>
         <tbody>{rows.map((r, i) => <tr key={i}>{cols.map((c) => <td key={c}>{fmt(r[c])}</td>)}</tr>)}</tbody>
       </table>
-      <p className="ol-figure__caption">{source({ createdAt: b.createdAt ?? '', quick: Boolean(b.quick) }, name)} {(b.notes ?? []).join(' · ')}</p>
+      <p className="ol-figure__caption">{source(b as BenchSourceFields, name)} {(b.notes ?? []).join(' · ')}</p>
+    </div>
+  );
+}
+
+interface TinymlRow { model: string; format: string; params: number; bytes: number; arenaBytes: number; accuracy: number; tfliteAccuracy: number | null; agreement: number | null; testImages: number; fits: Record<string, boolean> }
+interface TinymlPruning { model: string; variant: string; zeroFraction: number; bytes: number; deflateBytes: number; bitmaskBytes: number; accuracy: number; fits: Record<string, boolean> }
+interface TinymlBench { rows: TinymlRow[]; targets: { key: string; name: string; flashBytes: number; sramBytes: number }[]; pruning?: TinymlPruning[]; createdAt: string; quick: boolean; notes?: string[] }
+
+function tinyml(): TinymlBench | undefined {
+  const t = results.tinyml as TinymlBench | undefined;
+  return t && Array.isArray(t.rows) && Array.isArray(t.targets) ? t : undefined;
+}
+
+const kib = (n: number) => Math.round(n / 102.4) / 10;
+
+/** Flash (model bytes) and SRAM (tensor arena) of every zoo model, fp32 and int8, against the boards' limits (log scale). */
+export function TinymlFigure({ memory = 'flash' }: { memory?: 'flash' | 'sram' }): ReactNode {
+  const t = tinyml();
+  const build = useCallback((theme: 'light' | 'dark') => {
+    const rows = t?.rows ?? [];
+    const models = [...new Set(rows.map((r) => r.model))];
+    const value = (r: TinymlRow) => kib(memory === 'flash' ? r.bytes : r.arenaBytes);
+    const bars = ['fp32', 'int8'].map((format) => ({
+      type: 'bar', name: format, x: models, y: models.map((m) => { const r = rows.find((x) => x.model === m && x.format === format); return r ? value(r) : null; }),
+    }));
+    const limits = (t?.targets ?? []).map((target) => ({
+      type: 'scatter', mode: 'lines', name: `${target.name.split(' (')[0]}: ${kib(memory === 'flash' ? target.flashBytes : target.sramBytes)} KiB`,
+      x: models, y: models.map(() => kib(memory === 'flash' ? target.flashBytes : target.sramBytes)), line: { dash: 'dot' },
+    }));
+    return {
+      data: [...bars, ...limits],
+      layout: baseLayout(theme, memory === 'flash' ? 'Flash: the .tflite file against each board' : 'SRAM: the tensor arena against each board', {
+        legend: legendOnTop(theme),
+        barmode: 'group',
+        yaxis: { title: { text: 'KiB (log scale)' }, type: 'log' },
+      }),
+    };
+  }, [t, memory]);
+  if (!t) return <MissingData id={`tinyml-${memory}`} bench="tinyml" what="the microcontroller budgets" />;
+  return <PlotlyFigure id={`tinyml-${memory}`} build={build} caption={source(t, 'tinyml')} />;
+}
+
+/** The tinyml bench as a table: size, arena, accuracy (optilab and the TFLite interpreter), which boards fit. */
+export function TinymlTable(): ReactNode {
+  const t = tinyml();
+  if (!t) return <MissingData id="tinyml-table" bench="tinyml" what="the microcontroller budgets" />;
+  const acc = (v: number | null) => (v === null ? '–' : `${pct(v).toFixed(2)}%`);
+  return (
+    <div style={{ overflowX: 'auto' }} data-bench-table="tinyml">
+      <table>
+        <thead>
+          <tr><th>model</th><th>format</th><th>.tflite KiB</th><th>arena KiB</th><th>accuracy (optilab)</th><th>accuracy (TFLite)</th><th>top-1 agreement</th>
+            {t.targets.map((x) => <th key={x.key}>{x.name.split(' (')[0]}</th>)}</tr>
+        </thead>
+        <tbody>
+          {t.rows.map((r, i) => (
+            <tr key={i}>
+              <td>{r.model}</td><td>{r.format}</td><td>{kib(r.bytes).toLocaleString('en-US')}</td><td>{kib(r.arenaBytes)}</td>
+              <td>{acc(r.accuracy)}</td><td>{acc(r.tfliteAccuracy)}</td><td>{acc(r.agreement)}</td>
+              {t.targets.map((x) => <td key={x.key}>{r.fits[x.key] ? 'fits' : 'no'}</td>)}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="ol-figure__caption">{source(t, 'tinyml')} {(t.notes ?? []).filter((n) => !n.startsWith('pruning')).join(' · ')}</p>
+    </div>
+  );
+}
+
+/** Pruning on top of int8: file, deflated and bitmask-sparse sizes, accuracy and the boards the plain file fits. */
+export function TinymlPruningTable(): ReactNode {
+  const t = tinyml();
+  if (!t || !t.pruning?.length) return <MissingData id="tinyml-pruning" bench="tinyml" what="pruning on top of int8" />;
+  return (
+    <div style={{ overflowX: 'auto' }} data-bench-table="tinyml-pruning">
+      <table>
+        <thead><tr><th>model</th><th>variant</th><th>zero weights</th><th>.tflite KiB</th><th>deflate KiB</th><th>bitmask KiB</th><th>accuracy (int8)</th><th>plain file fits</th></tr></thead>
+        <tbody>
+          {t.pruning.map((p, i) => (
+            <tr key={i}>
+              <td>{p.model}</td><td>{p.variant}</td><td>{(100 * p.zeroFraction).toFixed(0)}%</td><td>{kib(p.bytes).toLocaleString('en-US')}</td>
+              <td>{kib(p.deflateBytes).toLocaleString('en-US')}</td><td>{kib(p.bitmaskBytes).toLocaleString('en-US')}</td><td>{pct(p.accuracy).toFixed(2)}%</td>
+              <td>{t.targets.filter((x) => p.fits[x.key]).map((x) => x.name.split(' (')[0]).join(', ') || 'none'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="ol-figure__caption">{source(t, 'tinyml')}</p>
     </div>
   );
 }
