@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """PyTorch side of `npm run bench -- training`: the same architectures as optilab's zoo, batch 64, Adam,
-cross-entropy, timed on the CPU with a fixed thread count. Prints one JSON object per model."""
+cross-entropy over shuffled batches, timed on the CPU with a fixed thread count. Prints one JSON object per model."""
 import json
 import sys
 import time
@@ -37,12 +37,20 @@ def measure(name, threads, seconds):
     params = sum(p.numel() for p in model.parameters())
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
-    x = torch.rand(64, 1, 28, 28)
-    y = torch.randint(0, 10, (64,))
+    # As optilab's side: shuffled batches drawn from a pool of 400 batches (not one fixed batch), reshuffled each pass.
+    pool_x = torch.rand(64 * 400, 1, 28, 28)
+    pool_y = torch.randint(0, 10, (64 * 400,))
+    order = torch.randperm(pool_x.shape[0])
+    cursor = 0
 
     def step():
+        nonlocal order, cursor
+        if cursor + 64 > order.shape[0]:
+            order, cursor = torch.randperm(pool_x.shape[0]), 0
+        idx = order[cursor:cursor + 64]
+        cursor += 64
         opt.zero_grad()
-        loss_fn(model(x), y).backward()
+        loss_fn(model(pool_x[idx]), pool_y[idx]).backward()
         opt.step()
 
     for _ in range(5):

@@ -44,16 +44,20 @@ function pytorchAvailable(): boolean {
   return fs.existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 }
 
-async function measureTfjs(name: ZooName, seconds: number, workers: number, nativeThreads: number) {
-  setNativeThreads(nativeThreads);
+/**
+ * Our side of one row: training with `workers` data-parallel workers of `nativeThreads` native threads each, then
+ * inference in this process on `inferThreads` native threads (the row's total, as PyTorch gets).
+ */
+async function measureTfjs(name: ZooName, seconds: number, workers: number, nativeThreads: number, inferThreads: number) {
   try {
-    return await measureWith(name, seconds, workers);
+    return await measureWith(name, seconds, workers, nativeThreads, inferThreads);
   } finally {
     setNativeThreads(1);
   }
 }
 
-async function measureWith(name: ZooName, seconds: number, workers: number) {
+async function measureWith(name: ZooName, seconds: number, workers: number, nativeThreads: number, inferThreads: number) {
+  setNativeThreads(nativeThreads);
   const data = loadMnist({ split: 'train', limit: 64 * 400 });
   const model = createModel(name, { seed: 0 });
   const fit = (d: typeof data) => (workers > 1 ? trainParallel(model, d, { epochs: 1, batchSize: 64, workers }) : train(model, d, { epochs: 1, batchSize: 64 }));
@@ -62,6 +66,7 @@ async function measureWith(name: ZooName, seconds: number, workers: number) {
   const probe = await fit(subset(data, 64 * 5));
   const steps = Math.max(5, Math.min(400, Math.round((seconds * probe.imagesPerSecond) / 64)));
   const timed = await fit(subset(data, 64 * steps));
+  setNativeThreads(inferThreads);
   const batch = imagesTensor(data, 0, 256);
   tf.tidy(() => model.predict(batch, { batchSize: 256 }));
   let n = 0;
@@ -110,7 +115,9 @@ export async function run(args: string[]): Promise<BenchReport> {
   for (const model of models) for (const { threads, workers, nativeThreads } of settings) {
     process.stderr.write(`measuring ${model}: PyTorch, ${backend}/${kernels} (${workers} worker${workers > 1 ? 's' : ''} x ${nativeThreads} thread${nativeThreads > 1 ? 's' : ''}), PyTorch...\n`);
     const before = pytorch(model, threads);
-    const ours = await measureTfjs(model, seconds, workers, nativeThreads);
+    // Inference runs in one process; with the native addon its kernels use every thread of the row, like PyTorch.
+    const inferThreads = kernels === 'native' || backend === 'tensorflow' ? threads : 1;
+    const ours = await measureTfjs(model, seconds, workers, nativeThreads, inferThreads);
     const after = pytorch(model, threads);
     const pt =
       before && after
@@ -123,6 +130,7 @@ export async function run(args: string[]): Promise<BenchReport> {
       threads,
       workers,
       nativeThreadsPerWorker: kernels === 'native' ? nativeThreads : null,
+      inferThreads,
       trainImgPerSec: ours.trainImgPerSec,
       inferImgPerSec: ours.inferImgPerSec,
       pytorch: pt,
@@ -142,12 +150,13 @@ export async function run(args: string[]): Promise<BenchReport> {
       ['train img/s', (r) => (r as Row).trainImgPerSec],
       ['pytorch train', (r) => (r as Row).pytorch?.trainImgPerSec],
       ['train ratio', (r) => (r as Row).ratioVsPytorch?.train],
+      ['infer threads', (r) => (r as Row).inferThreads],
       ['infer img/s', (r) => (r as Row).inferImgPerSec],
       ['pytorch infer', (r) => (r as Row).pytorch?.inferImgPerSec],
       ['infer ratio', (r) => (r as Row).ratioVsPytorch?.infer],
     ],
     notes: [
-      `training: batch 64, Adam, softmax cross-entropy; inference: batch 256 (one thread, not data-parallel); ${seconds} s per measurement`,
+      `training: batch 64, Adam, softmax cross-entropy, one epoch over shuffled batches on both sides (ours: MNIST images; PyTorch: a pool of as many random images of the same shape, reshuffled each pass); inference: batch 256 in one process, on ${kernels === 'native' || backend === 'tensorflow' ? "the row's total thread count (native kernels) on both sides" : 'one thread for ours (tfjs-wasm has no threads here) and the row\'s thread count for PyTorch'}; ${seconds} s per measurement`,
       `workers > 1: data-parallel training (trainParallel); threads/worker > 1: one process, multi-threaded native kernels; both against PyTorch with the same total number of threads`,
       torch
         ? `PyTorch (Debian python3-torch) measured right before and after ours (mean of both), torch.set_num_threads(threads) and OMP_NUM_THREADS=threads; its dense layers use the system BLAS ${systemBlas()}`

@@ -10,3 +10,4 @@ export * from './summary';
 export * from './build';
 export * from './roofline';
 export * from './payload-figures';
+export * from './bench-source';
