@@ -230,3 +230,91 @@ export function BenchRows({ name, what, match }: { name: string; what: string; m
     </div>
   );
 }
+
+interface TinymlRow { model: string; format: string; params: number; bytes: number; arenaBytes: number; accuracy: number; tfliteAccuracy: number | null; agreement: number | null; testImages: number; fits: Record<string, boolean> }
+interface TinymlPruning { model: string; variant: string; zeroFraction: number; bytes: number; deflateBytes: number; bitmaskBytes: number; accuracy: number; fits: Record<string, boolean> }
+interface TinymlBench { rows: TinymlRow[]; targets: { key: string; name: string; flashBytes: number; sramBytes: number }[]; pruning?: TinymlPruning[]; createdAt: string; quick: boolean; notes?: string[] }
+
+function tinyml(): TinymlBench | undefined {
+  const t = results.tinyml as TinymlBench | undefined;
+  return t && Array.isArray(t.rows) && Array.isArray(t.targets) ? t : undefined;
+}
+
+const kib = (n: number) => Math.round(n / 102.4) / 10;
+
+/** Flash (model bytes) and SRAM (tensor arena) of every zoo model, fp32 and int8, against the boards' limits (log scale). */
+export function TinymlFigure({ memory = 'flash' }: { memory?: 'flash' | 'sram' }): ReactNode {
+  const t = tinyml();
+  const build = useCallback((theme: 'light' | 'dark') => {
+    const rows = t?.rows ?? [];
+    const models = [...new Set(rows.map((r) => r.model))];
+    const value = (r: TinymlRow) => kib(memory === 'flash' ? r.bytes : r.arenaBytes);
+    const bars = ['fp32', 'int8'].map((format) => ({
+      type: 'bar', name: format, x: models, y: models.map((m) => { const r = rows.find((x) => x.model === m && x.format === format); return r ? value(r) : null; }),
+    }));
+    const limits = (t?.targets ?? []).map((target) => ({
+      type: 'scatter', mode: 'lines', name: `${target.name.split(' (')[0]}: ${kib(memory === 'flash' ? target.flashBytes : target.sramBytes)} KiB`,
+      x: models, y: models.map(() => kib(memory === 'flash' ? target.flashBytes : target.sramBytes)), line: { dash: 'dot' },
+    }));
+    return {
+      data: [...bars, ...limits],
+      layout: baseLayout(theme, memory === 'flash' ? 'Flash: the .tflite file against each board' : 'SRAM: the tensor arena against each board', {
+        legend: legendOnTop(theme),
+        barmode: 'group',
+        yaxis: { title: { text: 'KiB (log scale)' }, type: 'log' },
+      }),
+    };
+  }, [t, memory]);
+  if (!t) return <MissingData id={`tinyml-${memory}`} bench="tinyml" what="the microcontroller budgets" />;
+  return <PlotlyFigure id={`tinyml-${memory}`} build={build} caption={source(t, 'tinyml')} />;
+}
+
+/** The tinyml bench as a table: size, arena, accuracy (optilab and the TFLite interpreter), which boards fit. */
+export function TinymlTable(): ReactNode {
+  const t = tinyml();
+  if (!t) return <MissingData id="tinyml-table" bench="tinyml" what="the microcontroller budgets" />;
+  const acc = (v: number | null) => (v === null ? '–' : `${pct(v).toFixed(2)}%`);
+  return (
+    <div style={{ overflowX: 'auto' }} data-bench-table="tinyml">
+      <table>
+        <thead>
+          <tr><th>model</th><th>format</th><th>.tflite KiB</th><th>arena KiB</th><th>accuracy (optilab)</th><th>accuracy (TFLite)</th><th>top-1 agreement</th>
+            {t.targets.map((x) => <th key={x.key}>{x.name.split(' (')[0]}</th>)}</tr>
+        </thead>
+        <tbody>
+          {t.rows.map((r, i) => (
+            <tr key={i}>
+              <td>{r.model}</td><td>{r.format}</td><td>{kib(r.bytes).toLocaleString('en-US')}</td><td>{kib(r.arenaBytes)}</td>
+              <td>{acc(r.accuracy)}</td><td>{acc(r.tfliteAccuracy)}</td><td>{acc(r.agreement)}</td>
+              {t.targets.map((x) => <td key={x.key}>{r.fits[x.key] ? 'fits' : 'no'}</td>)}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="ol-figure__caption">{source(t, 'tinyml')} {(t.notes ?? []).filter((n) => !n.startsWith('pruning')).join(' · ')}</p>
+    </div>
+  );
+}
+
+/** Pruning on top of int8: file, deflated and bitmask-sparse sizes, accuracy and the boards the plain file fits. */
+export function TinymlPruningTable(): ReactNode {
+  const t = tinyml();
+  if (!t || !t.pruning?.length) return <MissingData id="tinyml-pruning" bench="tinyml" what="pruning on top of int8" />;
+  return (
+    <div style={{ overflowX: 'auto' }} data-bench-table="tinyml-pruning">
+      <table>
+        <thead><tr><th>model</th><th>variant</th><th>zero weights</th><th>.tflite KiB</th><th>deflate KiB</th><th>bitmask KiB</th><th>accuracy (int8)</th><th>plain file fits</th></tr></thead>
+        <tbody>
+          {t.pruning.map((p, i) => (
+            <tr key={i}>
+              <td>{p.model}</td><td>{p.variant}</td><td>{(100 * p.zeroFraction).toFixed(0)}%</td><td>{kib(p.bytes).toLocaleString('en-US')}</td>
+              <td>{kib(p.deflateBytes).toLocaleString('en-US')}</td><td>{kib(p.bitmaskBytes).toLocaleString('en-US')}</td><td>{pct(p.accuracy).toFixed(2)}%</td>
+              <td>{t.targets.filter((x) => p.fits[x.key]).map((x) => x.name.split(' (')[0]).join(', ') || 'none'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="ol-figure__caption">{source(t, 'tinyml')}</p>
+    </div>
+  );
+}
