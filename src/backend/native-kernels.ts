@@ -34,6 +34,8 @@ import {
   KernelBackend,
   KernelConfig,
   KernelFunc,
+  MaxPool,
+  MaxPoolAttrs,
   MaxPoolGrad,
   MaxPoolGradAttrs,
   mul,
@@ -221,6 +223,26 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     return matMulForward(_FusedMatMul, args, epilogue) ?? fallback(_FusedMatMul, args);
   };
 
+  // [N, H, W, C, OH, OW, sh, sw, fh, fw, padTop, padLeft] as the addon's pooling kernels read it.
+  const poolGeometry = (info: backend_util.Conv2DInfo) =>
+    Int32Array.from([
+      info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
+      info.strideHeight, info.strideWidth, info.filterHeight, info.filterWidth, info.padInfo.top, info.padInfo.left,
+    ]);
+
+  const maxPool = (args: Args): TensorInfo => {
+    const backend = args.backend as WasmBackend;
+    const { x } = args.inputs;
+    const a = args.attrs as unknown as MaxPoolAttrs;
+    if (!allFloat(x) || x.shape.length !== 4) return fallback(MaxPool, args);
+    const info = backend_util.computePool2DInfo(x.shape as Shape4, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+    if (info.outHeight <= 0 || info.outWidth <= 0) return fallback(MaxPool, args);
+    const out = backend.makeOutput(info.outShape, 'float32');
+    addon.maxPool(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out), poolGeometry(info));
+    ran.set(MaxPool, (ran.get(MaxPool) ?? 0) + 1);
+    return out;
+  };
+
   const maxPoolGrad = (args: Args): TensorInfo => {
     const backend = args.backend as WasmBackend;
     const { dy, input } = args.inputs;
@@ -228,11 +250,7 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     if (!allFloat(dy, input)) return fallback(MaxPoolGrad, args);
     const info = backend_util.computePool2DInfo(input.shape as Shape4, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
     const out = backend.makeOutput(input.shape, 'float32');
-    const g = Int32Array.from([
-      info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
-      info.strideHeight, info.strideWidth, info.filterHeight, info.filterWidth, info.padInfo.top, info.padInfo.left,
-    ]);
-    addon.maxPoolGrad(backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(out), g);
+    addon.maxPoolGrad(backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(out), poolGeometry(info));
     return out;
   };
 
@@ -301,6 +319,7 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     [FusedConv2D]: fusedConv2d,
     [_FusedMatMul]: fusedMatMul,
     [MaxPoolGrad]: maxPoolGrad,
+    [MaxPool]: maxPool,
     [Sum]: sum,
     [Identity]: identity,
     [ADAM_STEP]: adamStep,

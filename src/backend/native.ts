@@ -16,6 +16,8 @@ export interface NativeAddon {
   /** Batched product on oneDNN matmul; throws (code OPTILAB_DNNL) for shapes it will not run. */
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, geometry: Int32Array): void;
+  /** NHWC max pooling; geometry as maxPoolGrad's. */
+  maxPool(x: Float32Array, y: Float32Array, geometry: Int32Array): void;
   sumLeading(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   adamStep(value: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, coefficients: Float64Array): void;
   /** In place y[i, j] = act(y[i, j] + bias[j]) on [rows, cols]; bias of length 0 for none; act 0 linear, 1 relu, 2 relu6. */

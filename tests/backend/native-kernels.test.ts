@@ -173,6 +173,12 @@ const poolCases: [string, number[], number, number, 'same' | 'valid'][] = [
   ['3x3 stride 1 valid', [2, 6, 6, 1], 3, 1, 'valid'],
 ];
 for (const [name, shape, size, stride, pad] of poolCases) {
+  test(`native MaxPool matches cpu: ${name}, batch ${shape[0]}`, opts, async () => {
+    const before = nativeKernelRuns('MaxPool');
+    const [cpu, wasm] = await onBoth(() => [tf.maxPool(rand(shape, 7) as tf.Tensor4D, size, stride, pad), tf.maxPool(tf.neg(rand(shape, 6)) as tf.Tensor4D, size, stride, pad)]);
+    close(cpu, wasm, 0, 'maxPool');
+    assert.equal(nativeKernelRuns('MaxPool'), before + 2);
+  });
   for (const ties of [false, true]) {
     test(`native MaxPoolGrad matches cpu: ${name}${ties ? ', with ties' : ''}`, opts, async () => {
       const [cpu, wasm] = await onBoth(() => {

@@ -98,6 +98,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"convImplementation", nullptr, optilab::convImplementation, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matmul", nullptr, optilab::matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, optilab::maxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPool", nullptr, optilab::maxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumLeading", nullptr, optilab::sumLeading, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamStep", nullptr, optilab::adamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"biasActivation", nullptr, optilab::biasActivation, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -39,6 +39,7 @@ napi_value conv2dBackwardFilter(napi_env env, napi_callback_info info);
 napi_value convImplementation(napi_env env, napi_callback_info info);
 napi_value matmul(napi_env env, napi_callback_info info);
 napi_value maxPoolGrad(napi_env env, napi_callback_info info);
+napi_value maxPool(napi_env env, napi_callback_info info);
 napi_value sumLeading(napi_env env, napi_callback_info info);
 napi_value adamStep(napi_env env, napi_callback_info info);
 napi_value biasActivation(napi_env env, napi_callback_info info);
