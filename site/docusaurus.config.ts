@@ -56,6 +56,9 @@ const config: Config = {
             resolve: {
               alias: {
                 '@optilab': LIB_DIST,
+                // The native addon loader (fs, path, require of a .node file) has a browser counterpart: the
+                // library's integer path and training kernels ask it and fall back to TypeScript / wasm.
+                [path.join(LIB_DIST, 'backend', 'native')]: path.resolve(__dirname, 'src/components/runner/native-browser.ts'),
                 '@tensorflow/tfjs-core$': path.join(rootModules, '@tensorflow/tfjs-core'),
                 '@tensorflow/tfjs-core/dist': path.join(rootModules, '@tensorflow/tfjs-core/dist'),
                 '@tensorflow/tfjs-backend-cpu$': path.join(rootModules, '@tensorflow/tfjs-backend-cpu'),
