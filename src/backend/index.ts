@@ -9,6 +9,7 @@ import { registerWasmGradients } from './wasm-conv-grad';
 import { registerFastWasmKernels } from './wasm-fast-kernels';
 import { loadNative, nativeStatus, NativeStatus } from './native';
 import { nativeKernelsRegistered, registerNativeKernels } from './native-kernels';
+import { useIntegerKernel } from '../quantize/integer';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -59,6 +60,9 @@ export function requestedBackend(env: NodeJS.ProcessEnv = process.env): BackendN
  */
 export async function initBackend(name: BackendName | undefined = requestedBackend()): Promise<BackendName> {
   if (active && (name === undefined || name === active)) return active;
+  // The integer-only path (runIntegerModel) runs on the addon whatever the tfjs backend.
+  const addon = loadNative();
+  useIntegerKernel(addon ? addon.intConv2d.bind(addon) : null);
   const candidates = name ? [name] : BACKEND_NAMES;
   for (const candidate of candidates) {
     if (!loaders[candidate]()) continue;

@@ -8,7 +8,6 @@ import { Dataset } from '../data/dataset';
 import { LayerInfo, QuantPlan } from './model';
 import { QParams } from './qparams';
 import { quantizeValue, rint } from './scalar';
-import { loadNative } from '../backend/native';
 
 const TWO31 = 2147483648;
 const TWO15 = 32768;
@@ -112,6 +111,38 @@ export function multiplyByQuantizedMultiplier(acc: number, multiplier: number, s
  */
 export const integerOptions: { reference: boolean } = { reference: false };
 
+/**
+ * A native integer convolution with the argument layout of src/native's `intConv2d` (bit-exact with the loops
+ * here). This module stays isomorphic: the Node backend (src/backend, `initBackend`) installs it with
+ * {@link useIntegerKernel} when the native addon is loaded; elsewhere the TypeScript loops run.
+ */
+export type IntegerConvKernel = (x: Int32Array, w: Int32Array, bias: Int32Array, multipliers: Int32Array, shifts: Int32Array, out: Int32Array, geometry: Int32Array, params: Int32Array) => void;
+
+let integerKernel: IntegerConvKernel | null = null;
+
+/**
+ * Installs (or, with null, removes) the native integer convolution used by runIntegerModel.
+ *
+ * @example
+ * const addon = loadNative(); if (addon) useIntegerKernel(addon.intConv2d.bind(addon));
+ */
+export function useIntegerKernel(kernel: IntegerConvKernel | null): void {
+  integerKernel = kernel;
+  integerKernelRuns = 0;
+}
+
+let integerKernelRuns = 0;
+
+/**
+ * How many layers the installed native kernel has run since it was installed (0 when none is installed).
+ *
+ * @example
+ * runIntegerModel(im, test); integerKernelRunCount() > 0 // true where the native addon is loaded
+ */
+export function integerKernelRunCount(): number {
+  return integerKernelRuns;
+}
+
 /** An integer tensor in NHWC (or [n, features]) layout with its quantization. */
 interface IntTensor {
   data: Int32Array;
@@ -171,12 +202,12 @@ function requantize(acc: number, m: FixedPointMultiplier, zp: number, lo: number
 const nativeArgs = new WeakMap<IntLayer, { multipliers: Int32Array; shifts: Int32Array; maxAbsWeight: number; maxAbsBias: number }>();
 
 /**
- * Runs a conv (dense: 1x1 on a 1x1 image) on the native addon when it is loaded and int32 accumulation cannot
+ * Runs a conv (dense: 1x1 on a 1x1 image) on the installed native kernel, when there is one and int32 accumulation cannot
  * overflow (the TypeScript loop accumulates in float64, exact either way); else returns false.
  */
 function intConvNative(x: IntTensor, L: IntLayer, out: Int32Array, geometry: number[]): boolean {
-  const addon = loadNative();
-  if (!addon) return false;
+  const kernel = integerKernel;
+  if (!kernel) return false;
   let args = nativeArgs.get(L);
   if (!args) {
     let maxAbsWeight = 0;
@@ -191,7 +222,8 @@ function intConvNative(x: IntTensor, L: IntLayer, out: Int32Array, geometry: num
   for (const v of x.data) maxAbsX = Math.max(maxAbsX, Math.abs(v - x.zeroPoint));
   if (maxAbsX * args.maxAbsWeight * kh * kw * cin + args.maxAbsBias >= 2 ** 31) return false;
   const data = x.data instanceof Int32Array ? x.data : Int32Array.from(x.data);
-  addon.intConv2d(data, L.weights, L.bias, args.multipliers, args.shifts, out, Int32Array.from(geometry), Int32Array.from([x.zeroPoint, L.out.zeroPoint[0], L.lo, L.hi]));
+  integerKernelRuns++;
+  kernel(data, L.weights, L.bias, args.multipliers, args.shifts, out, Int32Array.from(geometry), Int32Array.from([x.zeroPoint, L.out.zeroPoint[0], L.lo, L.hi]));
   return true;
 }
 

@@ -130,7 +130,7 @@ test('integer path on an MLP (dense only) and unsupported layers are refused', a
 
 test('the native integer kernel gives the same int8 logits as the TypeScript reference, edges of the arithmetic included', async (t) => {
   const { loadNative } = await import('../../src/backend/native');
-  const { integerOptions } = await import('../../src/quantize');
+  const { integerOptions, integerKernelRunCount } = await import('../../src/quantize');
   const { mnistCnn, cnnSmall } = await import('../../src/models/zoo');
   if (!loadNative()) {
     t.skip(process.env.OPTILAB_NATIVE === '0' ? 'OPTILAB_NATIVE=0' : 'native addon not built');
@@ -163,7 +163,9 @@ test('the native integer kernel gives the same int8 logits as the TypeScript ref
       variants.push({ ...plan, activations: { ...plan.activations!, [layer]: { ...a, scale: a.scale.map((s) => s * factor) } } });
     }
     for (const [i, p] of variants.entries()) {
+      const before = integerKernelRunCount();
       const native = run(p, false);
+      assert.ok(integerKernelRunCount() > before, `${name}: the native kernel ran`);
       const reference = run(p, true);
       assert.deepEqual(native.logitsQ, reference.logitsQ, `${name}, variant ${i}`);
     }
