@@ -62,6 +62,11 @@ test('error texts name the function, the cell and the line of each frame', () =>
     errorText({ name: 'TypeError', message: "Cannot read properties of undefined (reading 'z')", frames: [{ fn: 'inner', cell: 3, line: 7, column: 14 }, { cell: 5, line: 10, column: 1 }] }),
     "TypeError: Cannot read properties of undefined (reading 'z')\n    at inner (cell 3, line 7)\n    at cell 5, line 10",
   );
+  // An arrow callback and its caller on the same line appear once.
+  assert.equal(
+    errorText({ name: 'RangeError', message: 'too big', frames: [{ fn: 'check', cell: 4, line: 5, column: 3 }, { cell: 6, line: 4, column: 40 }, { cell: 6, line: 4, column: 22 }] }),
+    'RangeError: too big\n    at check (cell 4, line 5)\n    at cell 6, line 4',
+  );
   assert.equal(errorText({ name: 'CompileError', message: 'line 2, column 8: Type expected.', line: 2, column: 8 }), 'CompileError: line 2, column 8: Type expected.');
 });
 

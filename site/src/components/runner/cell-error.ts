@@ -16,5 +16,7 @@ export function errorText(e: CellError): string {
   const head = `${e.name}: ${e.message}`;
   if (e.name === 'CompileError' || !e.frames?.length) return head;
   const where = (f: NonNullable<CellError['frames']>[number]) => `${f.cell !== undefined ? `cell ${f.cell}, ` : ''}line ${f.line}`;
-  return [head, ...e.frames.slice(0, 6).map((f) => (f.fn ? `    at ${f.fn} (${where(f)})` : `    at ${where(f)}`))].join('\n');
+  const lines = e.frames.map((f) => (f.fn ? `    at ${f.fn} (${where(f)})` : `    at ${where(f)}`));
+  // A callback and the statement that calls it (e.g. `values.map((v) => f(v))`) share a line: say it once.
+  return [head, ...lines.filter((l, i) => l !== lines[i - 1]).slice(0, 6)].join('\n');
 }
