@@ -15,6 +15,14 @@ function checkLengths(input: Float32Array, kernel: Float32Array, s: ConvShape): 
   if (kernel.length !== kLen) throw new Error(`conv2d: kernel has ${kernel.length} elements, ${kLen} expected for [${s.kernelHeight}, ${s.kernelWidth}, ${s.inChannels}, ${s.outChannels}]`);
 }
 
+/** What the direct convolution applies as it stores each output pixel (see src/hardware/fusion.ts). */
+export interface ConvEpilogue {
+  /** Added to each output channel: the accumulators start at it. */
+  bias?: Float32Array;
+  /** max(0, ·) on the stored value. */
+  relu?: boolean;
+}
+
 /**
  * Direct convolution: for every output pixel and filter, the sum over the kernel window and input channels.
  * Returns the NHWC output.
@@ -23,7 +31,22 @@ function checkLengths(input: Float32Array, kernel: Float32Array, s: ConvShape): 
  * const y = conv2dDirect(x, w, { batch: 1, height: 28, width: 28, inChannels: 1, outChannels: 6, kernelHeight: 5, kernelWidth: 5, padding: 'same' });
  */
 export function conv2dDirect(input: Float32Array, kernel: Float32Array, s: ConvShape): Float32Array {
+  return conv2dDirectFused(input, kernel, s, {});
+}
+
+/**
+ * The direct convolution with a fused epilogue: the accumulators of each output pixel start at the bias, and
+ * the ReLU is applied as they are stored, so bias and activation cost no extra pass over the output. The same
+ * loop as conv2dDirect (which is this with no epilogue).
+ *
+ * @example
+ * const y = conv2dDirectFused(x, w, shape, { bias, relu: true }); // relu(conv(x, w) + bias)
+ */
+export function conv2dDirectFused(input: Float32Array, kernel: Float32Array, s: ConvShape, epilogue: ConvEpilogue): Float32Array {
   checkLengths(input, kernel, s);
+  const bias = epilogue.bias;
+  if (bias && bias.length !== s.outChannels) throw new Error(`conv2d: bias has ${bias.length} elements, ${s.outChannels} (output channels) expected`);
+  const relu = epilogue.relu === true;
   const { outHeight: OH, outWidth: OW, padTop, padLeft, stride } = convGeometry(s);
   const { batch, height: H, width: W, inChannels: C, outChannels: F, kernelHeight: KH, kernelWidth: KW } = s;
   const out = new Float32Array(batch * OH * OW * F);
@@ -31,7 +54,8 @@ export function conv2dDirect(input: Float32Array, kernel: Float32Array, s: ConvS
   for (let n = 0; n < batch; n++) {
     for (let oy = 0; oy < OH; oy++) {
       for (let ox = 0; ox < OW; ox++) {
-        acc.fill(0);
+        if (bias) for (let f = 0; f < F; f++) acc[f] = bias[f];
+        else acc.fill(0);
         for (let ky = 0; ky < KH; ky++) {
           const y = oy * stride + ky - padTop;
           if (y < 0 || y >= H) continue;
@@ -48,7 +72,8 @@ export function conv2dDirect(input: Float32Array, kernel: Float32Array, s: ConvS
           }
         }
         const o = ((n * OH + oy) * OW + ox) * F;
-        for (let f = 0; f < F; f++) out[o + f] = acc[f];
+        if (relu) for (let f = 0; f < F; f++) out[o + f] = acc[f] > 0 ? acc[f] : 0;
+        else for (let f = 0; f < F; f++) out[o + f] = acc[f];
       }
     }
   }

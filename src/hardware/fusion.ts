@@ -17,8 +17,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { describeLayer } from '../models/describe';
 import { rebuildSequential, type RebuiltLayer } from '../prune/rebuild';
-import { conv2dDirect } from './conv2d';
-import { convFlops, convGeometry, type ConvShape } from './conv-shape';
+import { conv2dDirect, conv2dDirectFused } from './conv2d';
+import { convFlops, type ConvShape } from './conv-shape';
 import { randomMatrix } from './matrix';
 import { compareKernels, type TimedRun } from './compare';
 import type { MeasureOptions } from './measure';
@@ -155,43 +155,16 @@ function checkBiasShape(input: Float32Array, kernel: Float32Array, bias: Float32
 }
 
 /**
- * relu(conv(x, w) + b) in one pass (NHWC input, HWIO kernel, like conv2dDirect): each output pixel's
- * accumulators start at the bias and the ReLU is applied when they are stored.
+ * relu(conv(x, w) + b) in one pass (NHWC input, HWIO kernel): conv2dDirectFused with the bias and ReLU as its
+ * epilogue — the same compiled loop as conv2dDirect, so the comparison with the separate passes measures the
+ * passes, not two differently optimised copies of the loop.
  *
  * @example
  * const y = conv2dBiasReluFused(x, w, bias, shape);
  */
 export function conv2dBiasReluFused(input: Float32Array, kernel: Float32Array, bias: Float32Array, s: ConvShape): Float32Array {
   checkBiasShape(input, kernel, bias, s);
-  const { outHeight: OH, outWidth: OW, padTop, padLeft, stride } = convGeometry(s);
-  const { batch, height: H, width: W, inChannels: C, outChannels: F, kernelHeight: KH, kernelWidth: KW } = s;
-  const out = new Float32Array(batch * OH * OW * F);
-  const acc = new Float64Array(F);
-  for (let n = 0; n < batch; n++) {
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        for (let f = 0; f < F; f++) acc[f] = bias[f];
-        for (let ky = 0; ky < KH; ky++) {
-          const y = oy * stride + ky - padTop;
-          if (y < 0 || y >= H) continue;
-          for (let kx = 0; kx < KW; kx++) {
-            const x = ox * stride + kx - padLeft;
-            if (x < 0 || x >= W) continue;
-            const inBase = ((n * H + y) * W + x) * C;
-            const kBase = (ky * KW + kx) * C * F;
-            for (let c = 0; c < C; c++) {
-              const v = input[inBase + c];
-              const kRow = kBase + c * F;
-              for (let f = 0; f < F; f++) acc[f] += v * kernel[kRow + f];
-            }
-          }
-        }
-        const o = ((n * OH + oy) * OW + ox) * F;
-        for (let f = 0; f < F; f++) out[o + f] = acc[f] > 0 ? acc[f] : 0;
-      }
-    }
-  }
-  return out;
+  return conv2dDirectFused(input, kernel, s, { bias, relu: true });
 }
 
 /**
