@@ -8,7 +8,7 @@ async function main(): Promise<number> {
   const [name, ...args] = process.argv.slice(2);
   const available = fs
     .readdirSync(__dirname)
-    .filter((f) => f.endsWith('.ts') && !['harness.ts', 'run.ts', 'provenance.ts'].includes(f))
+    .filter((f) => f.endsWith('.ts') && !['harness.ts', 'run.ts', 'provenance.ts', 'readme-numbers.ts'].includes(f))
     .map((f) => f.replace(/\.ts$/, ''));
   if (!name || !available.includes(name)) {
     console.error(`${name ? `no benchmark '${name}'` : 'usage: npm run bench -- <name> [args]'}; benchmarks: ${available.join(', ')}`);
