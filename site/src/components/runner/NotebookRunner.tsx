@@ -191,7 +191,7 @@ export default function NotebookRunner({ nb }: { nb: Notebook }): ReactNode {
           Session: <b data-state="">{state}</b>
           {backend && <> · tfjs backend: <b data-backend-name="">{backend}</b></>}
           {data && <> · MNIST {data.file}: <span data-mnist-status="">{data.fromCache ? (data.done ? 'loaded from the browser cache' : 'reading the browser cache') : data.done ? 'downloaded' : 'downloading'}</span> <span data-mnist-size="">{data.done ? formatBytes(data.total || data.loaded) : `${formatBytes(data.loaded)}${data.total ? ` / ${formatBytes(data.total)}` : ''}`}</span>
-            {data.total > 0 && <progress max={data.total} value={data.loaded} data-mnist-progress="" />}</>}
+            {data.total > 0 && !data.done && <progress max={data.total} value={data.loaded} data-mnist-progress="" />}</>}
           {edited && <> · <span data-edited="">your edits are saved in this browser</span></>}
         </span>
       </div>
