@@ -3,6 +3,8 @@
 // reordered on every call, activations stay in place. Primitives are built once per geometry and thread.
 #include "common.h"
 #include <map>
+#include <omp.h>
+#include <tuple>
 #include <memory>
 
 namespace optilab {
@@ -69,8 +71,9 @@ enum Kind { kForward = 0, kBackwardData = 1, kBackwardFilter = 2 };
 
 Entry& entryFor(Kind kind, const std::vector<int64_t>& key) {
   cpuStream();  // engine and stream first, so they outlive the cache at thread exit
-  thread_local std::map<std::pair<int, std::vector<int64_t>>, std::unique_ptr<Entry>> cache;
-  auto& slot = cache[{kind, key}];
+  // oneDNN fixes a primitive's thread count when it is created: the OpenMP thread count is part of the key.
+  thread_local std::map<std::tuple<int, int, std::vector<int64_t>>, std::unique_ptr<Entry>> cache;
+  auto& slot = cache[{kind, omp_get_max_threads(), key}];
   if (slot) return *slot;
   Geometry g(key);
   auto e = std::make_unique<Entry>();

@@ -4,6 +4,7 @@
 // fixed upstream after 2.6). Primitives whose implementation is GEMM-based are refused for the same reason.
 #include "common.h"
 #include <map>
+#include <omp.h>
 #include <memory>
 #include <tuple>
 
@@ -20,8 +21,9 @@ struct Product {
 
 Product& productFor(int64_t m, int64_t n, int64_t k, bool ta, bool tb) {
   cpuStream();  // engine and stream first, so they outlive the cache at thread exit
-  thread_local std::map<std::tuple<int64_t, int64_t, int64_t, bool, bool>, std::unique_ptr<Product>> cache;
-  auto& slot = cache[{m, n, k, ta, tb}];
+  // oneDNN fixes a primitive's thread count when it is created: the OpenMP thread count is part of the key.
+  thread_local std::map<std::tuple<int, int64_t, int64_t, int64_t, bool, bool>, std::unique_ptr<Product>> cache;
+  auto& slot = cache[{omp_get_max_threads(), m, n, k, ta, tb}];
   if (slot) return *slot;
   memory::desc a({m, k}, dt::f32, ta ? memory::dims{1, m} : memory::dims{k, 1});
   memory::desc b({k, n}, dt::f32, tb ? memory::dims{1, k} : memory::dims{n, 1});
