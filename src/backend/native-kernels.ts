@@ -139,6 +139,16 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     });
   };
 
+  // The epilogue of a fused op: bias and activation in one pass over an output of `cols` columns (none to do: none).
+  const epilogueFor = (args: Args, bias: TensorInfo | undefined, cols: number, act: 0 | 1 | 2) => {
+    if (!bias && act === 0) return undefined;
+    const backend = args.backend as WasmBackend;
+    return (out: TensorInfo) => {
+      const y = backend.typedArrayFromHeap(out);
+      addon.biasActivation(y, bias ? backend.typedArrayFromHeap(bias) : new Float32Array(0), y.length / cols, cols, act);
+    };
+  };
+
   const conv2d = (args: Args): TensorInfo => convForward(Conv2D, args) ?? fallback(Conv2D, args);
 
   // Inference runs convolutions as FusedConv2D (tfjs-layers' conv with bias and activation): the convolution
@@ -148,13 +158,7 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     const act = activationCode((args.attrs as unknown as FusedConv2DAttrs).activation);
     const outChannels = filter.shape[3];
     if (act === null || !biasFits(bias, outChannels)) return fallback(FusedConv2D, args);
-    const backend = args.backend as WasmBackend;
-    const epilogue = (out: TensorInfo) => {
-      if (!bias && act === 0) return;
-      const y = backend.typedArrayFromHeap(out);
-      addon.biasActivation(y, bias ? backend.typedArrayFromHeap(bias) : new Float32Array(0), y.length / outChannels, outChannels, act);
-    };
-    return convForward(FusedConv2D, args, epilogue) ?? fallback(FusedConv2D, args);
+    return convForward(FusedConv2D, args, epilogueFor(args, bias, outChannels, act)) ?? fallback(FusedConv2D, args);
   };
 
   const backpropInput = (args: Args): TensorInfo => {
@@ -214,13 +218,7 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     const act = activationCode(args.attrs.activation);
     const n = args.attrs.transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
     if (act === null || !biasFits(bias, n)) return fallback(_FusedMatMul, args);
-    const backend = args.backend as WasmBackend;
-    const epilogue = (out: TensorInfo) => {
-      if (!bias && act === 0) return;
-      const y = backend.typedArrayFromHeap(out);
-      addon.biasActivation(y, bias ? backend.typedArrayFromHeap(bias) : new Float32Array(0), y.length / n, n, act);
-    };
-    return matMulForward(_FusedMatMul, args, epilogue) ?? fallback(_FusedMatMul, args);
+    return matMulForward(_FusedMatMul, args, epilogueFor(args, bias, n, act)) ?? fallback(_FusedMatMul, args);
   };
 
   // [N, H, W, C, OH, OW, sh, sw, fh, fw, padTop, padLeft] as the addon's pooling kernels read it.
