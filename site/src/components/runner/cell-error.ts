@@ -1,7 +1,9 @@
 /** The text a page shows for a cell that failed (compile or run time), naming cells and lines. */
-import type { FromWorker } from './protocol';
+/** A stack frame of a cell: the function (if named), the cell number and the line in the cell's source. */
+export interface CellFrame { fn?: string; cell?: number; line: number; column: number }
 
-export type CellError = NonNullable<Extract<FromWorker, { type: 'done' }>['error']>;
+/** The error of a failed cell, as the worker reports it (protocol.ts `done`). */
+export interface CellError { name: string; message: string; stack?: string; line?: number; column?: number; frames?: CellFrame[] }
 
 /**
  * The text of a cell's error: `Name: message`, then where it was raised in the notebook's TypeScript (the cell
@@ -15,7 +17,7 @@ export type CellError = NonNullable<Extract<FromWorker, { type: 'done' }>['error
 export function errorText(e: CellError): string {
   const head = `${e.name}: ${e.message}`;
   if (e.name === 'CompileError' || !e.frames?.length) return head;
-  const where = (f: NonNullable<CellError['frames']>[number]) => `${f.cell !== undefined ? `cell ${f.cell}, ` : ''}line ${f.line}`;
+  const where = (f: CellFrame) => `${f.cell !== undefined ? `cell ${f.cell}, ` : ''}line ${f.line}`;
   const lines = e.frames.map((f) => (f.fn ? `    at ${f.fn} (${where(f)})` : `    at ${where(f)}`));
   // A callback and the statement that calls it (e.g. `values.map((v) => f(v))`) share a line: say it once.
   return [head, ...lines.filter((l, i) => l !== lines[i - 1]).slice(0, 6)].join('\n');

@@ -1,11 +1,12 @@
 /** Messages between a notebook page and its session worker (notebook.worker.ts). */
 import type { FetchProgress } from './mnist';
+import type { CellError, CellFrame } from './cell-error';
+
+export type { CellError, CellFrame };
 
 /** `cell`: the 1-based number of the cell on the page (error messages name it). */
 export type ToWorker = { type: 'run'; id: number; source: string; cell?: number };
 
-/** A stack frame of a cell: the function (if named), the cell number and the line in the cell's source. */
-export interface CellFrame { fn?: string; cell?: number; line: number; column: number }
 
 export interface TrainProgressMsg { epoch: number; epochs: number; step: number; stepsPerEpoch: number; fraction: number; loss: number; imagesPerSecond: number }
 
@@ -18,4 +19,4 @@ export type FromWorker =
   | { type: 'train'; id: number; p: TrainProgressMsg }
   | { type: 'data'; id: number; p: FetchProgress }
   | { type: 'backend'; name: string }
-  | { type: 'done'; id: number; ok: boolean; error?: { name: string; message: string; stack?: string; line?: number; column?: number; frames?: CellFrame[] } };
+  | { type: 'done'; id: number; ok: boolean; error?: CellError };
