@@ -9,7 +9,8 @@ import * as path from 'path';
 import { loadMnist } from '../data/files';
 import { subset } from '../data/dataset';
 import { readOnnxFile } from './import';
-import { createSession, imagesOrtTensor, inputLayout, runOnnx, argmaxRows } from './runtime';
+import { createSession, imagesOrtTensor, inputLayout, runOnnx } from './runtime';
+import { argmaxRows } from '../train/train';
 
 /** Options of `deployBench`. */
 export interface DeployBenchOptions {

@@ -109,20 +109,3 @@ export async function runOnnx(session: ort.InferenceSession, data: Dataset, opts
   }
   return out;
 }
-
-/**
- * Top-1 predictions of logits [n, classes].
- *
- * @example
- * argmaxRows(logits, 10); // Int32Array of class indices
- */
-export function argmaxRows(logits: Float32Array, classes: number): Int32Array {
-  const n = logits.length / classes;
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (logits[i * classes + c] > logits[i * classes + best]) best = c;
-    out[i] = best;
-  }
-  return out;
-}

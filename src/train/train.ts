@@ -191,6 +191,23 @@ export async function predictLogits(model: LayersModel, data: Dataset, batchSize
   return out;
 }
 
+/**
+ * Top-1 predictions of logits [n, classes].
+ *
+ * @example
+ * argmaxRows(await predictLogits(model, test), 10); // Int32Array of class indices
+ */
+export function argmaxRows(logits: Float32Array, classes: number): Int32Array {
+  const n = logits.length / classes;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (logits[i * classes + c] > logits[i * classes + best]) best = c;
+    out[i] = best;
+  }
+  return out;
+}
+
 /** Accuracy, loss and confusion matrix from logits ([count, classes], row-major) and true labels. */
 export function scoreLogits(logits: Float32Array, labels: Uint8Array, numClasses: number): Evaluation {
   const count = labels.length;

@@ -11,7 +11,8 @@ import { predictLogits, scoreLogits } from '../../src/train/train';
 import { buildPtqPlan, buildIntegerModel, runIntegerModel } from '../../src/quantize';
 import { exportOnnx } from '../../src/onnx/export';
 import { importOnnx, readOnnxFile } from '../../src/onnx/import';
-import { argmaxRows, createSession, inputLayout, runOnnx } from '../../src/onnx/runtime';
+import { createSession, inputLayout, runOnnx } from '../../src/onnx/runtime';
+import { argmaxRows } from '../../src/train/train';
 import { checkOnnxFile, hasPythonOnnx } from '../../src/onnx/check';
 import { decodeModel } from '../../src/onnx/proto';
 

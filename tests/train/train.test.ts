@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { loadMnist } from '../../src/data/files';
 import { subset } from '../../src/data/dataset';
 import { lenet5, mlp } from '../../src/models/zoo';
-import { evaluate, learningRateAt, scoreLogits, train } from '../../src/train/train';
+import { argmaxRows, evaluate, learningRateAt, scoreLogits, train } from '../../src/train/train';
 import { MNIST_SLICE, setupBackend } from '../helpers';
 
 test.before(setupBackend);
@@ -72,4 +72,9 @@ test('bad training options are rejected', async () => {
   await assert.rejects(train(mlp(), data, { epochs: 0 }), /epochs must be a positive whole number, got 0/);
   await assert.rejects(train(mlp(), data, { epochs: 1, batchSize: 2.5 }), /batchSize must be a positive whole number/);
   await assert.rejects(train(mlp(), data, { epochs: 1, learningRate: -1 }), /learningRate must be positive/);
+});
+
+test('argmaxRows picks the first largest logit of each row', () => {
+  const logits = new Float32Array([0.1, 0.9, 0.3, /**/ 2, 2, -1, /**/ -5, -4, -3]);
+  assert.deepEqual(Array.from(argmaxRows(logits, 3)), [1, 0, 2]);
 });
