@@ -212,18 +212,16 @@ export function argmaxRows(logits: Float32Array, classes: number): Int32Array {
 export function scoreLogits(logits: Float32Array, labels: Uint8Array, numClasses: number): Evaluation {
   const count = labels.length;
   const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
-  const predictions = new Int32Array(count);
+  const predictions = argmaxRows(logits.subarray(0, count * numClasses), numClasses);
   let correct = 0;
   let lossSum = 0;
   for (let i = 0; i < count; i++) {
     const row = logits.subarray(i * numClasses, (i + 1) * numClasses);
-    let best = 0;
-    let max = -Infinity;
-    for (let c = 0; c < numClasses; c++) if (row[c] > max) [max, best] = [row[c], c];
+    const best = predictions[i];
+    const max = row[best]; // subtracted before exp so that the log-sum-exp cannot overflow
     let z = 0;
     for (let c = 0; c < numClasses; c++) z += Math.exp(row[c] - max);
     lossSum += Math.log(z) + max - row[labels[i]];
-    predictions[i] = best;
     confusion[labels[i]][best]++;
     if (best === labels[i]) correct++;
   }
