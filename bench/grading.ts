@@ -11,11 +11,11 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { analyzeSource, cellSource, MARKERS, Notebook, parseNotebook, release, toSourceLines } from '../src/grader/format';
-import { gradeSubmissions } from '../src/grader/grade';
-import { defaultGradingJobs } from '../src/grader/jobs';
-import { planSubmission } from '../src/grader/plan';
-import { SubmissionResult } from '../src/grader/result';
+import { analyzeSource, cellSource, MARKERS, Notebook, parseNotebook, release, toSourceLines } from '../src/grader/assignment/format';
+import { gradeSubmissions } from '../src/grader/engine/grade';
+import { defaultGradingJobs } from '../src/grader/engine/jobs';
+import { planSubmission } from '../src/grader/assignment/plan';
+import { SubmissionResult } from '../src/grader/output/result';
 import { jupyterEnv } from '../src/lab/checkout';
 import { benchFlag, type BenchReport } from './harness';
 
@@ -73,7 +73,7 @@ export async function run(args: string[]): Promise<BenchReport> {
     submissions.push(s);
     fs.writeFileSync(path.join(subs, `student${String(i).padStart(3, '0')}.ipynb`), JSON.stringify(s));
   }
-  // Kernels start from a kernel image (src/grader/kernel-image.ts): drop any cached one so that building it
+  // Kernels start from a kernel image (src/grader/kernel/kernel-image.ts): drop any cached one so that building it
   // is part of the measured time (the first optilab part pays for it).
   const imageDir = path.join(ROOT, '.cache', 'kernel-image');
   fs.rmSync(imageDir, { recursive: true, force: true });

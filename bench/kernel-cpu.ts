@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- kernel-cpu [--n 6] [--lab quantization-lab]`: where a graded submission's CPU goes, for a
- * kernel started the ordinary way and one started from the kernel image (src/grader/kernel-image.ts). Runs the
+ * kernel started the ordinary way and one started from the kernel image (src/grader/kernel/kernel-image.ts). Runs the
  * lab's solution in N sandboxed kernels of each kind, alternating, one at a time, and reads the whole machine's
  * busy time (/proc/stat) around each phase: kernel start with the harness, the first cell (the typed import of
  * optilab), the other cells. Whole-machine time includes every thread and child process; run it on a quiet
@@ -9,12 +9,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { kernelContext } from '../src/grader/context';
-import { prepareAssignment } from '../src/grader/grade';
-import { kernelImage } from '../src/grader/kernel-image';
-import { solutionPlan } from '../src/grader/plan';
-import { startGradingKernel } from '../src/grader/runner';
-import { kernelV8Flags } from '../src/grader/sandbox';
+import { kernelContext } from '../src/grader/engine/context';
+import { prepareAssignment } from '../src/grader/engine/engine';
+import { kernelImage } from '../src/grader/kernel/kernel-image';
+import { solutionPlan } from '../src/grader/assignment/plan';
+import { startGradingKernel } from '../src/grader/trusted/runner';
+import { kernelV8Flags } from '../src/grader/kernel/sandbox';
 import { benchFlag, type BenchReport } from './harness';
 
 const ROOT = path.resolve(__dirname, '..');

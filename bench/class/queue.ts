@@ -15,10 +15,10 @@ import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { cellSource, MARKERS, Notebook, parseNotebook, release, toSourceLines } from '../../src/grader/format';
-import { gradeSubmissions } from '../../src/grader/grade';
-import { openRedis } from '../../src/grader/queue-connection';
-import { SubmissionResult } from '../../src/grader/result';
+import { cellSource, MARKERS, Notebook, parseNotebook, release, toSourceLines } from '../../src/grader/assignment/format';
+import { gradeSubmissions } from '../../src/grader/engine/grade';
+import { openRedis } from '../../src/grader/engine/queue-connection';
+import { SubmissionResult } from '../../src/grader/output/result';
 import { startRedis } from '../../tests/queue/redis-server';
 import { benchFlag, formatTable, writeReport } from '../harness';
 

@@ -27,7 +27,7 @@ def _exchange():
 
 
 def _max_bytes():
-    """The hand-in limit: the grader's MAX_SUBMISSION_BYTES (src/grader/engine.ts), passed by the hub."""
+    """The hand-in limit: the grader's MAX_SUBMISSION_BYTES (src/grader/engine/engine.ts), passed by the hub."""
     value = os.environ.get("OPTILAB_SUBMISSION_MAX_BYTES", "")
     if not value.isdigit():
         raise web.HTTPError(500, "the hub did not pass OPTILAB_SUBMISSION_MAX_BYTES: restart the class with `optilab hub`")

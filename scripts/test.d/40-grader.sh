@@ -4,5 +4,5 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/env.sh
-mapfile -t suites < <(ls tests/grader/*.suite.ts | sort)
+mapfile -t suites < <(find tests/grader -name '*.suite.ts' | sort)
 exec node --import tsx --test --test-reporter=spec --test-concurrency=1 "${suites[@]}"

@@ -3,7 +3,7 @@
 /*
  * The one test API of the course: `check(name, points, fn)`, the labs' `expect` assertions and the site
  * exercises' `assert*` helpers. One implementation serves the trusted tests runner of the grader
- * (./checker.js), students running tests cells interactively (./testapi.ts) and the exercises checked in
+ * (./trusted/checker.js), students running tests cells interactively (./testapi.ts) and the exercises checked in
  * the reader's browser (../exercises/test-api.ts), with the same scoring rules everywhere. Plain JavaScript
  * so that the grader's worker loads it without a compiler.
  *

@@ -2,4 +2,4 @@
 // Only the light parts are re-exported (the test API for lab notebooks and the notebook format); the grading
 // engine (kernels, sandbox, gradebook) is imported by the CLI from its own files.
 export * from './testapi';
-export * from './format';
+export * from './assignment/format';

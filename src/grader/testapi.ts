@@ -5,7 +5,7 @@
  * runner outside the student's kernel with the same `check`/`expect` (one implementation: ./assess.js), so
  * the same cells behave the same in both places.
  */
-import { graderAssetPath } from './harness-path';
+import { graderAssetPath } from './asset-path';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const harness = require(graderAssetPath('assess.js')) as {

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeAtomic } from '../grader/context';
+import { writeAtomic } from '../grader/output/write-atomic';
 import { submissionsOf, workspaces } from './exchange';
 import type { HubLayout } from './layout';
 

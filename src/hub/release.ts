@@ -7,9 +7,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseNotebook, release } from '../grader/format';
+import { parseNotebook, release } from '../grader/assignment/format';
 import { fillWorkspacePath } from './config-path';
-import { writeAtomic } from '../grader/context';
+import { writeAtomic } from '../grader/output/write-atomic';
 import { workspaces, type WorkspaceRecord } from './exchange';
 import { ASSIGNMENT_PATTERN, type HubLayout } from './layout';
 

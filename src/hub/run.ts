@@ -9,7 +9,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
-import { MAX_SUBMISSION_BYTES } from '../grader/engine';
+import { MAX_SUBMISSION_BYTES } from '../grader/engine/engine';
 import { installExtension, jupyterEnv, labPaths } from '../lab/checkout';
 import { hubConfigPath } from './config-path';
 import { hubLayout, NAME_PATTERN, type HubLayout } from './layout';

@@ -28,6 +28,91 @@ function shared(array: ArrayLike<number>, Kind: Float32ArrayConstructor | Uint8A
   return buffer;
 }
 
+/** The worker threads of one training run: one message out and one reply back per worker and step. */
+class TrainingPool {
+  private readonly workers: Worker[];
+  private readonly pending = new Map<Worker, (r: Reply) => void>();
+  private readonly failures: Error[] = [];
+
+  /** Starts one worker per gradient buffer (the worker writes its gradients there). */
+  constructor(init: Omit<WorkerInit, 'grads'>, gradBuffers: SharedArrayBuffer[]) {
+    const compiled = __filename.endsWith('.js');
+    const script = path.join(__dirname, `parallel-worker.${compiled ? 'js' : 'ts'}`);
+    // Under a TypeScript runner (tests, benchmarks) the worker source is .ts: load it through tsx's require hook.
+    const start = (grads: SharedArrayBuffer) =>
+      compiled
+        ? new Worker(script, { workerData: { ...init, grads } })
+        : new Worker(`require('tsx/cjs'); require(${JSON.stringify(script)});`, { eval: true, workerData: { ...init, grads } });
+    this.workers = gradBuffers.map(start);
+    for (const w of this.workers) {
+      w.on('message', (r: Reply) => {
+        if (r.type === 'error') this.failures.push(new Error(`training worker failed: ${r.message}`));
+        const resolve = this.pending.get(w);
+        this.pending.delete(w);
+        resolve?.(r);
+      });
+      w.on('error', (e) => {
+        this.failures.push(e);
+        this.pending.get(w)?.({ type: 'error', message: e.message });
+      });
+    }
+  }
+
+  /** Sends worker k `message(k)` (none: waits for its next message) and returns every reply; throws a worker's failure. */
+  async askAll<R extends Reply>(message?: (k: number) => WorkerMessage): Promise<R[]> {
+    const replies = await Promise.all(
+      this.workers.map(
+        (w, k) =>
+          new Promise<Reply>((resolve) => {
+            this.pending.set(w, resolve);
+            if (message) w.postMessage(message(k));
+          }),
+      ),
+    );
+    if (this.failures.length) throw this.failures[0];
+    return replies as R[];
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** What every worker starts from: the model, its weights, the data (shared, not copied) and the step's buffers. */
+function workerInit(model: tfl.LayersModel, data: Dataset, backend: WorkerInit['backend'], learningRate: number, totalSize: number): Omit<WorkerInit, 'grads'> {
+  const weights = model.getWeights();
+  return {
+    backend,
+    topology: model.toJSON(null, false) as object,
+    weights: weights.map((w) => w.dataSync() as Float32Array),
+    shapes: weights.map((w) => w.shape),
+    images: shared(data.images, Float32Array),
+    labels: shared(data.labels, Uint8Array),
+    order: new SharedArrayBuffer(data.count * 4),
+    average: new SharedArrayBuffer(totalSize * 4),
+    height: data.height,
+    width: data.width,
+    numClasses: data.numClasses,
+    learningRate,
+  };
+}
+
+/** Sums the workers' gradients into `average`, in worker order (so a run is reproducible for a fixed worker count). */
+function sumGradients(average: Float32Array, grads: Float32Array[]): void {
+  average.set(grads[0]);
+  for (let k = 1; k < grads.length; k++) {
+    const g = grads[k];
+    for (let i = 0; i < average.length; i++) average[i] += g[i];
+  }
+}
+
+function checkOptions(opts: ParallelTrainOptions, batchSize: number, workers: number, data: Dataset): void {
+  for (const [name, v] of [['epochs', opts.epochs], ['batchSize', batchSize], ['workers', workers]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive whole number, got ${v}`);
+  }
+  if (data.count === 0) throw new RangeError('cannot train on an empty dataset');
+}
+
 /**
  * Trains `model` like `train`, with each mini-batch split over `workers` threads. The trained weights are
  * copied back into `model`.
@@ -38,63 +123,15 @@ function shared(array: ArrayLike<number>, Kind: Float32ArrayConstructor | Uint8A
 export async function trainParallel(model: tfl.LayersModel, data: Dataset, opts: ParallelTrainOptions): Promise<TrainResult> {
   const workers = opts.workers ?? os.cpus().length;
   const batchSize = opts.batchSize ?? 64;
-  for (const [name, v] of [['epochs', opts.epochs], ['batchSize', batchSize], ['workers', workers]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive whole number, got ${v}`);
-  }
-  if (data.count === 0) throw new RangeError('cannot train on an empty dataset');
+  checkOptions(opts, batchSize, workers, data);
   const baseLr = opts.learningRate ?? 2e-3;
   const schedule = opts.schedule ?? 'cosine';
   const backend = activeBackend() ?? (await initBackend());
-  const variables = model.trainableWeights;
-  const totalSize = variables.reduce((a, v) => a + (v.shape as number[]).reduce((x, y) => x * y, 1), 0);
-  const weights = model.getWeights();
-  const order = new Int32Array(new SharedArrayBuffer(data.count * 4));
-  const init: Omit<WorkerInit, 'grads'> = {
-    backend,
-    topology: model.toJSON(null, false) as object,
-    weights: weights.map((w) => w.dataSync() as Float32Array),
-    shapes: weights.map((w) => w.shape),
-    images: shared(data.images, Float32Array),
-    labels: shared(data.labels, Uint8Array),
-    order: order.buffer as SharedArrayBuffer,
-    average: new SharedArrayBuffer(totalSize * 4),
-    height: data.height,
-    width: data.width,
-    numClasses: data.numClasses,
-    learningRate: baseLr,
-  };
+  const totalSize = model.trainableWeights.reduce((a, v) => a + (v.shape as number[]).reduce((x, y) => x * y, 1), 0);
+  const init = workerInit(model, data, backend, baseLr, totalSize);
+  const order = new Int32Array(init.order);
   const gradBuffers = Array.from({ length: workers }, () => new SharedArrayBuffer(totalSize * 4));
-  const compiled = __filename.endsWith('.js');
-  const script = path.join(__dirname, `parallel-worker.${compiled ? 'js' : 'ts'}`);
-  // Under a TypeScript runner (tests, benchmarks) the worker source is .ts: load it through tsx's require hook.
-  const start = (grads: SharedArrayBuffer) =>
-    compiled
-      ? new Worker(script, { workerData: { ...init, grads } })
-      : new Worker(`require('tsx/cjs'); require(${JSON.stringify(script)});`, { eval: true, workerData: { ...init, grads } });
-  const pool = gradBuffers.map(start);
-  const pending = new Map<Worker, (r: Reply) => void>();
-  const failures: Error[] = [];
-  for (const w of pool) {
-    w.on('message', (r: Reply) => {
-      if (r.type === 'error') failures.push(new Error(`training worker failed: ${r.message}`));
-      const resolve = pending.get(w);
-      pending.delete(w);
-      resolve?.(r);
-    });
-    w.on('error', (e) => {
-      failures.push(e);
-      pending.get(w)?.({ type: 'error', message: e.message });
-    });
-  }
-  const ask = (w: Worker, msg?: WorkerMessage) =>
-    new Promise<Reply>((resolve) => {
-      pending.set(w, resolve);
-      if (msg) w.postMessage(msg);
-    });
-  const check = (replies: Reply[]) => {
-    if (failures.length) throw failures[0];
-    return replies;
-  };
+  const pool = new TrainingPool(init, gradBuffers);
 
   const random = mulberry32(opts.seed ?? 0);
   const stepsPerEpoch = Math.ceil(data.count / batchSize);
@@ -106,7 +143,7 @@ export async function trainParallel(model: tfl.LayersModel, data: Dataset, opts:
   let globalStep = 0;
   let lrToApply = 0;
   try {
-    check(await Promise.all(pool.map((w) => ask(w))));
+    await pool.askAll();
     for (let epoch = 0; epoch < opts.epochs; epoch++) {
       order.set(permutation(data.count, random));
       const epochStart = performance.now();
@@ -118,18 +155,9 @@ export async function trainParallel(model: tfl.LayersModel, data: Dataset, opts:
         const b1 = Math.min(b0 + batchSize, data.count);
         const n = b1 - b0;
         const share = Math.ceil(n / workers);
-        const replies = check(
-          await Promise.all(
-            pool.map((w, k) =>
-              ask(w, { type: 'step', start: Math.min(b0 + k * share, b1), end: Math.min(b0 + (k + 1) * share, b1), total: n, learningRate: lrToApply, apply: globalStep > 0 }),
-            ),
-          ),
-        ) as Extract<Reply, { type: 'grads' }>[];
-        average.set(gradViews[0]);
-        for (let k = 1; k < workers; k++) {
-          const g = gradViews[k];
-          for (let i = 0; i < totalSize; i++) average[i] += g[i];
-        }
+        // each worker applies the previous step's update (the summed gradients in `average`), then computes its share
+        const replies = await pool.askAll<Extract<Reply, { type: 'grads' }>>((k) => ({ type: 'step', start: Math.min(b0 + k * share, b1), end: Math.min(b0 + (k + 1) * share, b1), total: n, learningRate: lrToApply, apply: globalStep > 0 }));
+        sumGradients(average, gradViews);
         for (const r of replies) {
           lossSum += r.loss * r.n;
           correct += r.correct;
@@ -144,10 +172,10 @@ export async function trainParallel(model: tfl.LayersModel, data: Dataset, opts:
       }
       records.push({ epoch: epoch + 1, loss: lossSum / seen, trainAccuracy: correct / seen, seconds: (performance.now() - epochStart) / 1000, learningRate: learningRateAt(baseLr, schedule, globalStep, totalSteps) });
     }
-    const finals = check(await Promise.all(pool.map((w) => ask(w, { type: 'finish', apply: true, learningRate: lrToApply })))) as Extract<Reply, { type: 'weights' }>[];
+    const finals = await pool.askAll<Extract<Reply, { type: 'weights' }>>(() => ({ type: 'finish', apply: true, learningRate: lrToApply }));
     model.setWeights(finals[0].weights.map((w, i) => tf.tensor(w, init.shapes[i])));
   } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
+    await pool.close();
   }
   const seconds = (performance.now() - started) / 1000;
   return { epochs: records, seconds, imagesPerSecond: (data.count * opts.epochs) / seconds };

@@ -7,11 +7,11 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { release } from '../../src/grader/format';
-import { gradeSubmissions, GradeSummary } from '../../src/grader/grade';
-import { Gradebook } from '../../src/grader/gradebook';
-import { SubmissionResult } from '../../src/grader/result';
-import { DEFAULT_LIMITS } from '../../src/grader/runner';
+import { release } from '../../src/grader/assignment/format';
+import { gradeSubmissions, GradeSummary } from '../../src/grader/engine/grade';
+import { Gradebook } from '../../src/grader/output/gradebook';
+import { SubmissionResult } from '../../src/grader/output/result';
+import { DEFAULT_LIMITS } from '../../src/grader/trusted/runner';
 import { ROOT } from '../helpers';
 import { MINI, notebook } from './notebooks';
 
@@ -159,7 +159,7 @@ function cases(): Record<string, Case> {
       extra: [
         ['', [
           "const fsw = require('fs');",
-          `for (const p of [${JSON.stringify(path.join(outDir, 'gradebook.sqlite'))}, ${JSON.stringify(path.join(outDir, 'results', 'honest_bad.json'))}, ${JSON.stringify(sourceFile)}, ${JSON.stringify(canary)}, ${JSON.stringify(path.join(ROOT, 'src', 'grader', 'harness.js'))}, ${JSON.stringify(path.join(ROOT, 'node_modules', 'optilab', 'owned.txt'))}, '/usr/bin/owned', '/etc/passwd']) {`,
+          `for (const p of [${JSON.stringify(path.join(outDir, 'gradebook.sqlite'))}, ${JSON.stringify(path.join(outDir, 'results', 'honest_bad.json'))}, ${JSON.stringify(sourceFile)}, ${JSON.stringify(canary)}, ${JSON.stringify(path.join(ROOT, 'src', 'grader', 'in-kernel', 'harness.js'))}, ${JSON.stringify(path.join(ROOT, 'node_modules', 'optilab', 'owned.txt'))}, '/usr/bin/owned', '/etc/passwd']) {`,
           "  try { fsw.writeFileSync(p, 'owned'); console.log('WROTE', p); } catch (e) { console.log('cannot write', p); }",
           '}',
           "fsw.writeFileSync('scratch-file.txt', 'mine');",
@@ -300,7 +300,7 @@ before(async () => {
   fs.writeFileSync(canary, 'canary');
   all = cases();
   for (const [name, c] of Object.entries(all)) fs.writeFileSync(path.join(subsDir, `${name}.ipynb`), buildSubmission(c));
-  before1 = { source: sha(sourceFile), canary: sha(canary), harness: sha(path.join(ROOT, 'src', 'grader', 'harness.js')) };
+  before1 = { source: sha(sourceFile), canary: sha(canary), harness: sha(path.join(ROOT, 'src', 'grader', 'in-kernel', 'harness.js')) };
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
   summary = await gradeSubmissions({
     source: sourceFile,
@@ -355,7 +355,7 @@ test('the gradebook is intact and agrees with every result; CSV has one row per 
 test('nothing outside the sandboxes was touched and no connection left a sandbox', () => {
   assert.equal(sha(sourceFile), before1.source);
   assert.equal(sha(canary), before1.canary);
-  assert.equal(sha(path.join(ROOT, 'src', 'grader', 'harness.js')), before1.harness);
+  assert.equal(sha(path.join(ROOT, 'src', 'grader', 'in-kernel', 'harness.js')), before1.harness);
   assert.equal(fs.existsSync(path.join(ROOT, 'node_modules', 'optilab', 'owned.txt')), false);
   assert.equal(connections, 0);
   const w = results.get('writes_outside_scratch')!;

@@ -7,8 +7,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { createRequire } from 'module';
 import { pathToFileURL } from 'url';
-import { release } from '../../src/grader/format';
-import { gradeSubmissions } from '../../src/grader/grade';
+import { release } from '../../src/grader/assignment/format';
+import { gradeSubmissions } from '../../src/grader/engine/grade';
 import { ROOT } from '../helpers';
 import { MINI, notebook } from './notebooks';
 

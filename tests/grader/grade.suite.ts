@@ -5,9 +5,9 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { release } from '../../src/grader/format';
-import { Gradebook } from '../../src/grader/gradebook';
-import { SubmissionResult } from '../../src/grader/result';
+import { release } from '../../src/grader/assignment/format';
+import { Gradebook } from '../../src/grader/output/gradebook';
+import { SubmissionResult } from '../../src/grader/output/result';
 import { ROOT } from '../helpers';
 import { MINI, notebook, readResults as results } from './notebooks';
 

@@ -4,10 +4,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeSource, parseNotebook, release } from '../../src/grader/format';
-import { kernelContext } from '../../src/grader/context';
-import { DEFAULT_LIMITS, KernelPool } from '../../src/grader/runner';
-import { validateAssignment } from '../../src/grader/validate';
+import { analyzeSource, parseNotebook, release } from '../../src/grader/assignment/format';
+import { kernelContext } from '../../src/grader/engine/context';
+import { DEFAULT_LIMITS, KernelPool } from '../../src/grader/trusted/runner';
+import { validateAssignment } from '../../src/grader/engine/validate';
 import { ROOT } from '../helpers';
 
 const LABS = ['quantization-lab', 'pruning-lab', 'lowrank-lab'];

@@ -1,4 +1,4 @@
-// Sandbox limits in force on this machine (src/grader/sandbox.ts): under --memory 256 a thread flood and a
+// Sandbox limits in force on this machine (src/grader/kernel/sandbox.ts): under --memory 256 a thread flood and a
 // memory hog are stopped, their honest answers still graded, and a bystander graded as if alone.
 // Real tslab kernels in bubblewrap: run by scripts/test.d/40-grader.sh.
 import { after, before, test } from 'node:test';
@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { release } from '../../src/grader/format';
-import { gradeSubmissions } from '../../src/grader/grade';
-import { SubmissionResult } from '../../src/grader/result';
-import { DEFAULT_LIMITS } from '../../src/grader/runner';
-import { sandboxReport } from '../../src/grader/sandbox';
+import { release } from '../../src/grader/assignment/format';
+import { gradeSubmissions } from '../../src/grader/engine/grade';
+import { SubmissionResult } from '../../src/grader/output/result';
+import { DEFAULT_LIMITS } from '../../src/grader/trusted/runner';
+import { sandboxReport } from '../../src/grader/kernel/sandbox';
 import { ROOT } from '../helpers';
 import { MINI, notebook, readResults } from './notebooks';
 
@@ -73,7 +73,7 @@ test('the grading summary names the limits in force, and on this machine process
   // the data rlimit counts reserved address space: at 256 MiB itself an honest kernel could not start
   assert.match(report, /^limits: JavaScript heap 192 MiB, address space for data 704 MiB per process \(rlimit\)/);
   assert.match(report, /scratch 256 MiB, \/tmp 64 MiB/);
-  // this CI machine has cgroup v1 pids and memory (v2 is covered by tests/grader/sandbox.test.ts)
+  // this CI machine has cgroup v1 pids and memory (v2 is covered by tests/grader/kernel/sandbox.test.ts)
   assert.match(report, /processes <= 64 \(cgroup v[12] pids\.max\)/, report);
   assert.match(report, /memory <= 320 MiB for the whole sandbox/, report);
   assert.match(report, /; no new processes \(seccomp\)/, report);

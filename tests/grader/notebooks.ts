@@ -1,7 +1,7 @@
 /** Builds small nbformat-4 tslab notebooks for grader tests. */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { SubmissionResult } from '../../src/grader/result';
+import type { SubmissionResult } from '../../src/grader/output/result';
 export interface CellSpec {
   type?: 'code' | 'markdown';
   source: string;

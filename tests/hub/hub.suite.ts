@@ -18,7 +18,7 @@ import { ARTIFACTS, processesMentioning } from '../browser/lab-harness';
 import { HubSession } from '../../src/hub/client';
 import { processesWithEnv } from '../../src/hub/processes';
 import { hubLayout } from '../../src/hub/layout';
-import { MAX_SUBMISSION_BYTES } from '../../src/grader/engine';
+import { MAX_SUBMISSION_BYTES } from '../../src/grader/engine/engine';
 import { clickSubmit, inLab, launchBrowser, login, openNotebook, optilab, PASSWORD, runCells, startHub, stopHub, type Any, type Hub, type Student } from './hub-harness';
 
 const STATE = path.join(ROOT, '.cache', 'hub-test');

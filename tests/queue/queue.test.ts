@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
-import { gradeJobId, normalizeSandboxLimits, parseJobData } from '../../src/grader/queue';
-import { describeTarget, parseRedisUrl } from '../../src/grader/queue-connection';
-import { DEFAULT_LIMITS } from '../../src/grader/runner';
+import { gradeJobId, normalizeSandboxLimits, parseJobData } from '../../src/grader/engine/queue';
+import { describeTarget, parseRedisUrl } from '../../src/grader/engine/queue-connection';
+import { DEFAULT_LIMITS } from '../../src/grader/trusted/runner';
 import { ROOT } from '../helpers';
 
 test('Redis URLs: defaults, password, db; clear errors', () => {

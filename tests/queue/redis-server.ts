@@ -3,7 +3,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { openRedis } from '../../src/grader/queue-connection';
+import { openRedis } from '../../src/grader/engine/queue-connection';
 import { freePort } from '../../src/hub/ports';
 
 export { freePort };

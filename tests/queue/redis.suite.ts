@@ -1,8 +1,8 @@
-// The queue's Redis connections (src/grader/queue-connection.ts, ioredis) against a real redis-server.
+// The queue's Redis connections (src/grader/engine/queue-connection.ts, ioredis) against a real redis-server.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
-import { checkRedis, openRedis } from '../../src/grader/queue-connection';
+import { checkRedis, openRedis } from '../../src/grader/engine/queue-connection';
 import { RedisServer, startRedis } from './redis-server';
 
 let redis: RedisServer;

@@ -2,10 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command, parseArgs, positiveInt, UsageError } from '../command';
 import { repoRoot } from '../../lab/checkout';
-import { NotebookFormatError, parseNotebook, release } from '../../grader/format';
-import { kernelContext, writeAtomic } from '../../grader/context';
-import { DEFAULT_LIMITS, KernelPool } from '../../grader/runner';
-import { validateAssignment } from '../../grader/validate';
+import { NotebookFormatError, parseNotebook, release } from '../../grader/assignment/format';
+import { kernelContext } from '../../grader/engine/context';
+import { writeAtomic } from '../../grader/output/write-atomic';
+import { DEFAULT_LIMITS, KernelPool } from '../../grader/trusted/runner';
+import { validateAssignment } from '../../grader/engine/validate';
 
 const usage = `usage: optilab assign validate <source.ipynb> [--cell-timeout <s>]
        optilab assign release <source.ipynb> --out <dir>

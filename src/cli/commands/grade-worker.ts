@@ -1,8 +1,8 @@
-import { defaultGradingJobs } from '../../grader/jobs';
+import { defaultGradingJobs } from '../../grader/engine/jobs';
 import { Command, parseArgs, positiveInt, UsageError } from '../command';
 import { repoRoot } from '../../lab/checkout';
-import { parseRedisUrl } from '../../grader/queue-connection';
-import { JOB_ATTEMPTS, WORKER_SETTINGS } from '../../grader/queue';
+import { parseRedisUrl } from '../../grader/engine/queue-connection';
+import { JOB_ATTEMPTS, WORKER_SETTINGS } from '../../grader/engine/queue';
 
 const usage = `usage: optilab grade-worker --queue redis://host:port [--jobs <n>]
 
@@ -34,7 +34,7 @@ export const command: Command = {
     }
     const jobs = positiveInt('jobs', flags.jobs);
     // Loaded here, not at the top: only this command needs BullMQ and the worker machinery.
-    const { startGradeWorker } = await import('../../grader/worker');
+    const { startGradeWorker } = await import('../../grader/engine/worker');
     const stamp = () => new Date().toISOString().slice(11, 19);
     const worker = await startGradeWorker({ queue, jobs, repo: repoRoot(), log: (line) => console.log(`${stamp()} ${line}`) });
     await new Promise<void>((resolve) => {

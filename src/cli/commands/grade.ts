@@ -1,15 +1,15 @@
-import { defaultGradingJobs } from '../../grader/jobs';
+import { defaultGradingJobs } from '../../grader/engine/jobs';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, parseArgs, positiveInt, UsageError } from '../command';
 import { repoRoot } from '../../lab/checkout';
-import { NotebookFormatError } from '../../grader/format';
-import { parseRedisUrl } from '../../grader/queue-connection';
-import { gradeSubmissions } from '../../grader/grade';
-import { DEFAULT_LIMITS } from '../../grader/runner';
-import { JOB_ATTEMPTS } from '../../grader/queue';
-import { kernelImageFallback } from '../../grader/kernel-image';
-import { sandboxReport } from '../../grader/sandbox';
+import { NotebookFormatError } from '../../grader/assignment/format';
+import { parseRedisUrl } from '../../grader/engine/queue-connection';
+import { gradeSubmissions } from '../../grader/engine/grade';
+import { DEFAULT_LIMITS } from '../../grader/trusted/runner';
+import { JOB_ATTEMPTS } from '../../grader/engine/queue';
+import { kernelImageFallback } from '../../grader/kernel/kernel-image';
+import { sandboxReport } from '../../grader/kernel/sandbox';
 
 const usage = `usage: optilab grade <submissions dir or .zip> --assignment <source.ipynb> --out <dir>
                     [--jobs <n>] [--cell-timeout <s>] [--notebook-timeout <s>] [--memory <MiB>]

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command, oneOf, parseArgs, positiveInt, UsageError } from '../command';
 import { repoRoot } from '../../lab/checkout';
-import { NotebookFormatError } from '../../grader/format';
+import { NotebookFormatError } from '../../grader/assignment/format';
 import { collectAssignment } from '../../hub/collect';
 import { releasedAssignments } from '../../hub/exchange';
 import { defaultStateDir, hubLayout } from '../../hub/layout';

@@ -1,0 +1,57 @@
+// Per-kernel cgroups (src/grader/kernel/sandbox.ts createCgroups): the limits written for cgroup v2 and v1, and what
+// is reported when neither can be used. The hierarchies here are folders that imitate /sys/fs/cgroup; the
+// real one of this machine is used by tests/grader/limits.suite.ts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { createCgroups } from '../../../src/grader/kernel/sandbox';
+
+function fakeRoot(files: Record<string, string>): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'og-cg-'));
+  for (const [f, v] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+    fs.writeFileSync(path.join(root, f), v);
+  }
+  return root;
+}
+
+test('cgroup v2: pids.max, memory.max (1.25 x the memory limit) and no swap, under a parent with both controllers', () => {
+  const root = fakeRoot({ 'cgroup.controllers': 'cpu memory pids', 'cgroup.subtree_control': '' });
+  fs.mkdirSync(path.join(root, 'optilab-grader', 'k1'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'optilab-grader', 'k1', 'memory.swap.max'), 'max');
+  const cg = createCgroups('k1', { maxProcesses: 32, memoryMiB: 256 }, root);
+  const dir = path.join(root, 'optilab-grader', 'k1');
+  assert.equal(fs.readFileSync(path.join(dir, 'pids.max'), 'utf8'), '32');
+  assert.equal(fs.readFileSync(path.join(dir, 'memory.max'), 'utf8'), String(320 * 2 ** 20));
+  assert.equal(fs.readFileSync(path.join(dir, 'memory.swap.max'), 'utf8'), '0');
+  assert.match(fs.readFileSync(path.join(root, 'optilab-grader', 'cgroup.subtree_control'), 'utf8'), /\+pids \+memory/);
+  assert.deepEqual(cg.procs, [path.join(dir, 'cgroup.procs')]);
+  assert.deepEqual(cg.inForce, ['processes <= 32 (cgroup v2 pids.max)', 'memory <= 320 MiB for the whole sandbox, no swap (cgroup v2 memory.max)']);
+  assert.deepEqual(cg.missing, []);
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+test('cgroup v2 without delegable controllers: nothing joined, the gap reported', () => {
+  const root = fakeRoot({ 'cgroup.controllers': 'cpu', 'cgroup.subtree_control': '' });
+  // the parent's subtree_control cannot be written (a folder stands in its place)
+  fs.mkdirSync(path.join(root, 'optilab-grader', 'cgroup.subtree_control'), { recursive: true });
+  const cg = createCgroups('k2', {}, root);
+  assert.deepEqual(cg.procs, []);
+  assert.deepEqual(cg.inForce, []);
+  assert.match(cg.missing.join(), /cgroup v2 controllers pids and memory cannot be delegated/);
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+test('cgroup v1: pids.max and memory.limit_in_bytes; no hierarchy at all is reported', () => {
+  const root = fakeRoot({ 'pids/cgroup.procs': '', 'memory/cgroup.procs': '' });
+  const cg = createCgroups('k3', { maxProcesses: 16, memoryMiB: 512 }, root);
+  assert.equal(fs.readFileSync(path.join(root, 'pids', 'optilab-grader', 'k3', 'pids.max'), 'utf8'), '16');
+  assert.equal(fs.readFileSync(path.join(root, 'memory', 'optilab-grader', 'k3', 'memory.limit_in_bytes'), 'utf8'), String(640 * 2 ** 20));
+  assert.equal(cg.inForce.length, 2);
+  fs.rmSync(root, { recursive: true, force: true });
+  const none = createCgroups('k4', {}, fakeRoot({}));
+  assert.deepEqual(none.inForce, []);
+  assert.match(none.missing.join(), /no cgroup hierarchy/);
+});
