@@ -46,16 +46,26 @@ const config: Config = {
       return {
         name: 'optilab-alias',
         configureWebpack() {
-          // The compiled library (`npm run build` at the repo root). Only browser-safe folders are imported
-          // (numerics, quantize scalar/qparams files, viz, exercises): tfjs is never pulled into the site.
-          // The notebook runner's worker bundles the whole isomorphic core (src/core.ts) with tfjs; one copy of
-          // tfjs-core (the root's, the one the library uses) so the WebGL backend installed in site/ registers
-          // with the same engine.
+          // The compiled library (`npm run build` at the repo root), through its public entries only (the same
+          // as src/package.json "exports"); anything deeper (`@optilab/quantize/affine`) does not resolve, and
+          // tests/architecture.test.ts names such imports:
+          // - @optilab/core: the isomorphic library (src/core.ts), tfjs included. The notebook runner's worker
+          //   bundles it (runner/optilab-browser.ts); it is not for the pages' main thread.
+          // - @optilab/viz: payload contracts and payload -> figure (src/viz/index.ts); no tfjs.
+          // - @optilab/lite: the tfjs-free part of core (src/lite.ts: number formats, scalar quantization, seeded
+          //   random, the exercise format), kept as a door of its own for the chapter pages' figures and
+          //   exercises and the exercise worker: the library is CommonJS, which the bundler cannot tree-shake,
+          //   so importing core there bundles tfjs into every chapter page (measured: first-load JS 661 ->
+          //   845 KB gzipped, over the 800 KB budget of tests/browser/site.test.ts). Everything in it is in core.
+          // One copy of tfjs-core (the root's, the one the library uses) so the WebGL backend installed in site/
+          // registers with the same engine.
           const rootModules = path.resolve(__dirname, '../node_modules');
           return {
             resolve: {
               alias: {
-                '@optilab': LIB_DIST,
+                '@optilab/core$': path.join(LIB_DIST, 'core.js'),
+                '@optilab/viz$': path.join(LIB_DIST, 'viz', 'index.js'),
+                '@optilab/lite$': path.join(LIB_DIST, 'lite.js'),
                 // The native addon loader (fs, path, require of a .node file) has a browser counterpart: the
                 // library's integer path and training kernels ask it and fall back to TypeScript / wasm.
                 [path.join(LIB_DIST, 'backend', 'native')]: path.resolve(__dirname, 'src/components/runner/native-browser.ts'),

@@ -1,8 +1,13 @@
 /**
  * optilab/core: the isomorphic library (Node and browser). No file system, no child processes, no native
- * modules: the course site bundles this entry point.
+ * modules: the course site bundles this entry point (its notebook runner, in a Web Worker). Two tfjs-free
+ * parts have doors of their own for the site's pages: ./viz (optilab/viz) and ./lite (optilab/lite); both are
+ * exported here too.
  */
 export * from './backend/wasm-conv-grad';
+export * from './backend/wasm-fast-kernels';
+// Types only (erased at run time): what the site's browser stand-in for the native addon loader implements.
+export type { NativeAddon, NativeStatus } from './backend/native';
 export * from './data/idx';
 export * from './data/dataset';
 export * from './data/preview';
@@ -19,5 +24,14 @@ export * from './factorize';
 export * from './edge';
 export * from './hardware';
 export * from './viz';
+export * from './exercises';
+export * from './show/bundle';
+// The pure-TypeScript parts of onnx and tflite (no ONNX Runtime, no Python, no zlib, no files).
+export * from './onnx/proto';
+export * from './onnx/export';
+export * from './tflite/export';
+export * from './tflite/inspect';
+export * from './tflite/arena';
+export * from './tflite/carray';
 export * as tf from '@tensorflow/tfjs-core';
 export * as tfl from '@tensorflow/tfjs-layers';

@@ -12,3 +12,6 @@ export * from './show';
 export * from './onnx';
 export * from './tflite';
 export * from './grader';
+// Both the lab notebooks' test API (grader) and the exercise format (in core) name a CheckResult: here, as
+// before core carried the exercises, it is the grader's (a lab notebook's `check`); the exercise one is in optilab/core.
+export type { CheckResult } from './grader';

@@ -31,12 +31,13 @@ if (fs.existsSync(benchDir)) {
 fs.writeFileSync(path.join(OUT, 'bench.json'), JSON.stringify(bench));
 console.log(`site: bench results ${Object.keys(bench).join(', ') || '(none)'}`);
 
-const lib = path.join(ROOT, 'src', 'dist', 'exercises', 'index.js');
+const lib = path.join(ROOT, 'src', 'dist', 'lite.js');
 if (!fs.existsSync(lib)) {
-  throw new Error('site: the compiled library is missing (src/dist/exercises): run `npm run build` at the repository root first.');
+  throw new Error('site: the compiled library is missing (src/dist/lite.js): run `npm run build` at the repository root first.');
 }
-// Exercise texts rendered to HTML (the catalog itself is bundled from the compiled library).
-const { chapterExercises } = createRequire(import.meta.url)(path.join(ROOT, 'src', 'dist', 'exercises', 'chapter', 'index.js'));
+// Exercise texts rendered to HTML (the catalog itself is bundled from the compiled library's optilab/lite entry,
+// the one the pages import as @optilab/lite).
+const { chapterExercises } = createRequire(import.meta.url)('optilab/lite');
 const exercises = {};
 for (const ex of chapterExercises) {
   const entry = { prompt: renderInline(ex.prompt), explanation: renderInline(ex.explanation) };

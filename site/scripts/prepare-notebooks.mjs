@@ -15,14 +15,14 @@ import remarkRehype from 'remark-rehype';
 import rehypeKatex from 'rehype-katex';
 import rehypeStringify from 'rehype-stringify';
 
-// The payload types come from the compiled library (`npm run build`), so a payload added to
-// src/viz/payloads.ts is carried to the page without touching this script.
-const libRequire = createRequire(new URL('../../src/dist/', import.meta.url));
+// The payload types come from the compiled library's viz entry (optilab/viz: src/viz/index.ts, built by
+// `npm run build` before the site), so a payload added to src/viz/payloads.ts is carried to the page without
+// touching this script: no MIME type is written here.
 function payloadMimes() {
   try {
-    return libRequire('./viz/payloads.js').PAYLOAD_MIMES;
+    return createRequire(import.meta.url)('optilab/viz').PAYLOAD_MIMES;
   } catch (e) {
-    throw new Error(`site: cannot read the optilab payload types from src/dist/viz/payloads.js (run \`npm run build\` at the repository root first): ${e.message}`);
+    throw new Error(`site: cannot read the optilab payload types from optilab/viz (src/dist/viz; run \`npm run build\` at the repository root first): ${e.message}`);
   }
 }
 const PAYLOAD_MIMES = payloadMimes();

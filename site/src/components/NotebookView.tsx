@@ -5,9 +5,7 @@
  */
 import React, { useCallback, type ReactNode } from 'react';
 import NotebookRunner from './runner/NotebookRunner';
-import { validatePayload } from '@optilab/viz/validate';
-import { payloadFigures } from '@optilab/viz/payload-figures';
-import { payloadKind, type PayloadMime } from '@optilab/viz/payloads';
+import { payloadFigures, payloadKind, validatePayload, type PayloadMime } from '@optilab/viz';
 import PlotlyFigure, { type FigureSpec } from './PlotlyFigure';
 
 export type Output =

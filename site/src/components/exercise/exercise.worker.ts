@@ -6,8 +6,7 @@
  * code posts on the worker itself is never taken for a result.
  */
 import { transform } from 'sucrase';
-import { lockIntrinsics, runCodeChecks } from '@optilab/exercises/runner';
-import { exerciseRef } from '@optilab/exercises/ref';
+import { exerciseRef, lockIntrinsics, runCodeChecks } from '@optilab/lite';
 
 const post = MessagePort.prototype.postMessage;
 

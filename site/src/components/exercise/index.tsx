@@ -4,11 +4,10 @@
  * limit. Progress (best score, solved, last answer) is kept in localStorage.
  */
 import React, { useEffect, useState, type ReactNode } from 'react';
-import { getExercise } from '@optilab/exercises/chapter';
-import { checkNumeric } from '@optilab/exercises/numeric';
-import { checkChoice } from '@optilab/exercises/choice';
-import { loadProgress, recordAttempt, type ExerciseProgress } from '@optilab/exercises/progress';
-import { DEFAULT_TIME_LIMIT_MS, type CheckResult, type CodeExercise, type ChoiceExercise, type NumericExercise } from '@optilab/exercises/types';
+import {
+  chapterExercises, checkChoice, checkNumeric, DEFAULT_TIME_LIMIT_MS, getExercise, loadProgress, recordAttempt,
+  type CheckResult, type CodeExercise, type ChoiceExercise, type ExerciseProgress, type NumericExercise,
+} from '@optilab/lite';
 import html from '@site/src/generated/exercises.json';
 import { runInWorker } from './run-in-worker';
 
@@ -142,11 +141,10 @@ export default function Exercise({ id }: { id: string }): ReactNode {
 export function ProgressTable(): ReactNode {
   const [rows, setRows] = useState<{ id: string; title: string; section: string; points: number; p?: ExerciseProgress }[] | null>(null);
   useEffect(() => {
-    // The catalog is imported lazily here so the table lists every exercise without the page importing them one by one.
-    import('@optilab/exercises/chapter').then(({ chapterExercises }) => {
-      const saved = loadProgress(window.localStorage);
-      setRows(chapterExercises.map((e) => ({ id: e.id, title: e.title, section: e.section ?? '', points: e.points, p: saved[e.id] })));
-    });
+    // The whole catalog (already in this bundle: getExercise reads it), so the table lists every exercise without the
+    // page importing them one by one; read in an effect, since the progress lives in the browser's localStorage.
+    const saved = loadProgress(window.localStorage);
+    setRows(chapterExercises.map((e) => ({ id: e.id, title: e.title, section: e.section ?? '', points: e.points, p: saved[e.id] })));
   }, []);
   if (!rows) return <p>Loading your progress…</p>;
   const earned = rows.reduce((s, r) => s + (r.p?.best ?? 0), 0);

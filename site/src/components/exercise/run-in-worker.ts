@@ -3,7 +3,7 @@
  * `timeLimitMs` (counted from the worker's "started" message, so a slow first load of the worker bundle does
  * not count), or when the worker does not even start within `LOAD_LIMIT_MS`.
  */
-import type { CheckResult } from '@optilab/exercises/types';
+import type { CheckResult } from '@optilab/lite';
 
 const LOAD_LIMIT_MS = 20000;
 

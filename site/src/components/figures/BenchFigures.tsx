@@ -5,8 +5,7 @@
  */
 import React, { useCallback, type ReactNode } from 'react';
 import bench from '@site/src/generated/bench.json';
-import { baseLayout, legendOnTop } from '@optilab/viz/theme';
-import { benchSource, type BenchSourceFields } from '@optilab/viz/bench-source';
+import { baseLayout, benchSource, legendOnTop, type BenchSourceFields } from '@optilab/viz';
 import PlotlyFigure, { MissingData } from '../PlotlyFigure';
 
 interface QuantRow { experiment: string; setting: string; accuracy: number; dropPP: number; bytes: number; ratio: number }

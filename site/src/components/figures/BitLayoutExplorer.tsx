@@ -1,7 +1,7 @@
 /** Float bit-layout explorer: one value in float32, float16, bfloat16 and both FP8 formats (library: bitLayouts). */
 import React, { useCallback, useState, type ReactNode } from 'react';
-import { bitLayouts } from '@optilab/numerics/bit-layout';
-import { baseLayout, themeColors } from '@optilab/viz/theme';
+import { bitLayouts } from '@optilab/lite';
+import { baseLayout, themeColors } from '@optilab/viz';
 import PlotlyFigure, { type FigureSpec } from '../PlotlyFigure';
 
 const FORMATS = ['float32', 'float16', 'bfloat16', 'fp8-e4m3', 'fp8-e5m2'];

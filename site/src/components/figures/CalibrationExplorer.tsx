@@ -3,11 +3,8 @@
  * clipping range chosen by each method of the library's computeQParams, and the resulting MSE.
  */
 import React, { useCallback, useMemo, useState, type ReactNode } from 'react';
-import { computeQParams } from '@optilab/quantize/qparams';
-import { fakeQuantize, dequantize } from '@optilab/quantize/affine';
-import { mulberry32 } from '@optilab/util/random';
-import { histogram } from '@optilab/viz/build';
-import { baseLayout, legendOnTop, themeColors } from '@optilab/viz/theme';
+import { computeQParams, dequantize, fakeQuantize, mulberry32 } from '@optilab/lite';
+import { baseLayout, histogram, legendOnTop, themeColors } from '@optilab/viz';
 import PlotlyFigure from '../PlotlyFigure';
 
 type Method = 'minmax' | 'percentile' | 'entropy' | 'mse';

@@ -1,8 +1,7 @@
 /** Quantizer step function with sliders for bits, range and scheme (library: computeQParams + fakeQuantize). */
 import React, { useCallback, useMemo, useState, type ReactNode } from 'react';
-import { computeQParams } from '@optilab/quantize/qparams';
-import { fakeQuantize } from '@optilab/quantize/affine';
-import { baseLayout, legendOnTop } from '@optilab/viz/theme';
+import { computeQParams, fakeQuantize } from '@optilab/lite';
+import { baseLayout, legendOnTop } from '@optilab/viz';
 import PlotlyFigure from '../PlotlyFigure';
 
 export default function QuantizerStep(): ReactNode {

@@ -4,11 +4,8 @@
  * the same function the JupyterLab extension uses for the sparsity payload.
  */
 import React, { useCallback, useMemo, useState, type ReactNode } from 'react';
-import { zeroBelow } from '@optilab/numerics/truncate';
-import { mulberry32 } from '@optilab/util/random';
-import { sparsityLayer } from '@optilab/viz/mask';
-import { maskHeatmapFigure } from '@optilab/viz/sparsity';
-import { SPARSITY_VERSION } from '@optilab/viz/payloads';
+import { mulberry32, zeroBelow } from '@optilab/lite';
+import { maskHeatmapFigure, sparsityLayer, SPARSITY_VERSION } from '@optilab/viz';
 import PlotlyFigure from '../PlotlyFigure';
 
 const ROWS = 32;

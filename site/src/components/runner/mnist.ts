@@ -4,8 +4,7 @@
  * Cache API, unzipped with DecompressionStream and validated by the library's own IDX parsers
  * (parseIdxImages / parseIdxLabels: magic number, header vs size, label range), like the Node loader.
  */
-import { DatasetError, parseIdxImages, parseIdxLabels } from '@optilab/data/idx';
-import { fromBytes, type Dataset } from '@optilab/data/dataset';
+import { DatasetError, fromBytes, parseIdxImages, parseIdxLabels, type Dataset } from '@optilab/core';
 
 export const MNIST_BASE = '/data/mnist/';
 const CACHE = 'optilab-datasets-v1';

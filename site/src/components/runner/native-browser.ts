@@ -3,7 +3,7 @@
  * addon is a Node module (N-API, oneDNN), so in a page it is never loaded and every caller takes its
  * TypeScript / wasm path, as in the lab when the addon is not built. Same exports as the Node module.
  */
-import type { NativeAddon, NativeStatus } from '@optilab/backend/native';
+import type { NativeAddon, NativeStatus } from '@optilab/core';
 
 export type { NativeAddon, NativeStatus };
 

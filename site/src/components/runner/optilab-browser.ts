@@ -8,12 +8,7 @@
  * Functions that need ONNX Runtime for Node, Python or files on disk throw LabOnlyError saying so.
  */
 import * as core from '@optilab/core';
-import { createModel } from '@optilab/models/zoo';
-import { quantizationBundle, rooflineBundle, sparsityBundle, type MimeBundle } from '@optilab/show/bundle';
-import * as onnxExport from '@optilab/onnx/export';
-import * as onnxProto from '@optilab/onnx/proto';
-import { registerWasmGradients } from '@optilab/backend/wasm-conv-grad';
-import { registerFastWasmKernels } from '@optilab/backend/wasm-fast-kernels';
+import { createModel, quantizationBundle, rooflineBundle, sparsityBundle, registerWasmGradients, registerFastWasmKernels, type MimeBundle } from '@optilab/core';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadedDataset } from './mnist';
@@ -195,15 +190,6 @@ export const show = {
     sink(rooflineBundle(payload));
   },
 };
-export { quantizationBundle, rooflineBundle, sparsityBundle };
-
-export const exportOnnx = onnxExport.exportOnnx;
-export const decodeModel = onnxProto.decodeModel;
-export const encodeModel = onnxProto.encodeModel;
-export * from '@optilab/tflite/export';
-export * from '@optilab/tflite/inspect';
-export * from '@optilab/tflite/arena';
-export * from '@optilab/tflite/carray';
 
 const labOnly = (fn: string, why: string) => () => {
   throw new LabOnlyError(fn, why);
@@ -221,4 +207,6 @@ export const loadModel = labOnly('loadModel', 'it reads model files from disk');
 export const trainParallel = labOnly('trainParallel', 'it trains in Node worker threads');
 export const flashFootprint = labOnly('flashFootprint', "it deflates the model with Node's zlib");
 
+// The rest, the show.* bundle functions, the ONNX exporter (exportOnnx, encodeModel, decodeModel) and the TFLite
+// exporter, reader, arena planner and C-array writer among it, is the core itself.
 export * from '@optilab/core';

@@ -1,5 +1,5 @@
 /** Turns session messages into the outputs a notebook page shows (same shapes as stored outputs). */
-import { PAYLOAD_MIMES } from '@optilab/viz/payloads';
+import { PAYLOAD_MIMES } from '@optilab/viz';
 import type { FromWorker, TrainProgressMsg } from './protocol';
 import { errorText } from './cell-error';
 
