@@ -19,7 +19,7 @@ run_suite() { # name, command...
   if [ "$rc" -ne 0 ]; then suites_failed+=("$name"); grep -aqE '^ℹ (fail|cancelled) [1-9]' "$log" || failed=$((failed + 1)); fi
 }
 export OPTILAB_QUICK=${OPTILAB_QUICK:-1}
-mapfile -t unit < <(find tests -name '*.test.ts' -not -path '*/browser/*' -not -path '*/notebooks/*' | sort)
+mapfile -t unit < <(bash scripts/unit-tests.sh)
 run_suite unit node --import tsx --test --test-reporter=spec --test-concurrency=2 "${unit[@]}"
 for suite in scripts/test.d/*.sh; do
   [ -e "$suite" ] || continue

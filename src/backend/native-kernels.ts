@@ -249,6 +249,7 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     const info = backend_util.computePool2DInfo(input.shape as Shape4, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
     const out = backend.makeOutput(input.shape, 'float32');
     addon.maxPoolGrad(backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(out), poolGeometry(info));
+    ran.set(MaxPoolGrad, (ran.get(MaxPoolGrad) ?? 0) + 1);
     return out;
   };
 
@@ -264,6 +265,7 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     const cols = x.shape[rank - 1];
     const out = backend.makeOutput(a.keepDims ? [...Array(rank - 1).fill(1), cols] : [cols], 'float32');
     addon.sumLeading(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out), util.sizeFromShape(x.shape) / cols, cols);
+    ran.set(Sum, (ran.get(Sum) ?? 0) + 1);
     return out;
   };
 
@@ -306,6 +308,7 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
       backend.typedArrayFromHeap(value), backend.typedArrayFromHeap(gradient), backend.typedArrayFromHeap(m),
       backend.typedArrayFromHeap(v), backend.typedArrayFromHeap(out), args.attrs.coefficients as Float64Array,
     );
+    ran.set(ADAM_STEP, (ran.get(ADAM_STEP) ?? 0) + 1);
     return out;
   };
 

@@ -8,6 +8,7 @@ import type { LayersModel, Sequential } from '@tensorflow/tfjs-layers';
 import { rebuildSequential } from '../prune/rebuild';
 import { checkRank, truncate } from './lowrank';
 import { rankForEnergy, svd, symmetricEigen } from './svd';
+import { layerClassName } from '../models/describe';
 
 type Layer = LayersModel['layers'][number];
 
@@ -17,7 +18,7 @@ export type RankChoice = { rank: number } | { energy: number };
 function findLayer(model: LayersModel, name: string, cls: string): Layer {
   const layer = model.layers.find((l) => l.name === name);
   if (!layer) throw new RangeError(`model '${model.name}' has no layer '${name}'; layers: ${model.layers.map((l) => l.name).join(', ')}`);
-  if (layer.getClassName() !== cls) throw new RangeError(`layer '${name}' is ${layer.getClassName()}, not ${cls}`);
+  if (layerClassName(layer) !== cls) throw new RangeError(`layer '${name}' is ${layerClassName(layer)}, not ${cls}`);
   return layer;
 }
 

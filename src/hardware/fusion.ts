@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { describeLayer } from '../models/describe';
+import { describeLayer, layerKind } from '../models/describe';
 import { rebuildSequential, type RebuiltLayer } from '../prune/rebuild';
 import { conv2dDirect, conv2dDirectFused } from './conv2d';
 import { convFlops, type ConvShape } from './conv-shape';
@@ -53,10 +53,10 @@ function foldRefusal(prev: tfl.layers.Layer | undefined, bn: tfl.layers.Layer): 
   if (!FOLDABLE.has(p.kind)) return `the layer before it, '${p.name}' (${p.className}), is not a Conv2D, DepthwiseConv2D or Dense layer`;
   if (p.activation !== 'linear') return `'${p.name}' applies activation '${p.activation}' before the batch norm (only a linear conv folds)`;
   if (p.channelsFirst) return `'${p.name}' is channelsFirst`;
-  const cfg = bn.getConfig() as { axis?: number | number[] };
+  const declared = describeLayer(bn).axis ?? -1;
   const rank = (p.outputShape?.length ?? 0) + 1;
-  const axis = Array.isArray(cfg.axis) ? (cfg.axis.length === 1 ? cfg.axis[0] : NaN) : (cfg.axis ?? -1);
-  if (axis !== -1 && axis !== rank - 1) return `it normalises axis ${JSON.stringify(cfg.axis)}, not the channel axis (-1)`;
+  const axis = Array.isArray(declared) ? (declared.length === 1 ? declared[0] : NaN) : declared;
+  if (axis !== -1 && axis !== rank - 1) return `it normalises axis ${JSON.stringify(declared)}, not the channel axis (-1)`;
   return undefined;
 }
 
@@ -71,13 +71,12 @@ function batchNormParams(bn: tfl.layers.Layer): { gamma: Float32Array; beta: Flo
   const mean = byName.moving_mean;
   const variance = byName.moving_variance;
   if (!mean || !variance) throw new Error(`batch norm '${bn.name}' has no moving statistics (weights: ${bn.weights.map((w) => w.name).join(', ')})`);
-  const cfg = bn.getConfig() as { epsilon?: number };
   return {
     gamma: byName.gamma ?? new Float32Array(mean.length).fill(1),
     beta: byName.beta ?? new Float32Array(mean.length),
     mean,
     variance,
-    epsilon: cfg.epsilon ?? 1e-3,
+    epsilon: describeLayer(bn).epsilon ?? 1e-3,
   };
 }
 
@@ -119,7 +118,7 @@ export function foldBatchNorm(model: tfl.LayersModel): FoldResult {
   const kept: BatchNormKept[] = [];
   const into = new Map<number, number>(); // index of the folded-into layer -> index of its BN
   layers.forEach((layer, i) => {
-    if (layer.getClassName() !== 'BatchNormalization') return;
+    if (layerKind(layer) !== 'batchnorm') return;
     const prev = i > 0 ? layers[i - 1] : undefined;
     const reason = foldRefusal(prev, layer) ?? (prev && into.has(i - 1) ? 'the layer before it already folds another batch norm' : undefined);
     if (reason) kept.push({ batchNorm: layer.name, reason });

@@ -46,6 +46,26 @@ const KINDS: Record<string, LayerClassKind> = {
   BatchNormalization: 'batchnorm',
 };
 
+/**
+ * The tfjs class name of a layer (e.g. 'Conv2D'), without reading its config or weights.
+ *
+ * @example
+ * layerClassName(lenet5().getLayer('conv1')); // 'Conv2D'
+ */
+export function layerClassName(layer: tfl.layers.Layer): string {
+  return layer.getClassName();
+}
+
+/**
+ * What a layer does, by its tfjs class ('other' for classes no technique knows); cheaper than `describeLayer`.
+ *
+ * @example
+ * layerKind(lenet5().getLayer('pool1')); // 'maxpool'
+ */
+export function layerKind(layer: tfl.layers.Layer): LayerClassKind {
+  return KINDS[layerClassName(layer)] ?? 'other';
+}
+
 /** Plain description of one layer. Pairs are [height, width]. */
 export interface LayerDescription {
   name: string;
@@ -72,6 +92,9 @@ export interface LayerDescription {
   channelsFirst: boolean;
   /** ReLU layers: no max value, negative slope or threshold (a plain max(x, 0)). */
   plainRelu?: boolean;
+  /** Batch norm: the normalised axis as the config gives it (default -1) and epsilon (default 1e-3). */
+  axis?: number | number[];
+  epsilon?: number;
   /** Rescaling: y = x · scale + offset. */
   scale?: number;
   offset?: number;
@@ -122,8 +145,8 @@ function shapeOrUndefined(read: () => unknown): number[] | undefined {
  * //   padding: 'same', activation: 'relu', useBias: true, weights: [kernel [5, 5, 1, 6], bias [6]], outputShape: [28, 28, 6], ... }
  */
 export function describeLayer(layer: tfl.layers.Layer): LayerDescription {
-  const className = layer.getClassName();
-  const kind = KINDS[className] ?? 'other';
+  const className = layerClassName(layer);
+  const kind = layerKind(layer);
   const cfg = layer.getConfig() as Record<string, unknown>;
   const d: LayerDescription = {
     name: layer.name,
@@ -148,6 +171,9 @@ export function describeLayer(layer: tfl.layers.Layer): LayerDescription {
     d.strides = configPair(cfg.strides ?? cfg.poolSize, 2);
   } else if (kind === 'relu') {
     d.plainRelu = cfg.maxValue == null && Number(cfg.negativeSlope ?? 0) === 0 && Number(cfg.threshold ?? 0) === 0;
+  } else if (kind === 'batchnorm') {
+    d.axis = (cfg.axis as number | number[] | undefined) ?? -1;
+    d.epsilon = Number(cfg.epsilon ?? 1e-3);
   } else if (kind === 'rescaling') {
     d.scale = Number(cfg.scale);
     d.offset = Number(cfg.offset ?? 0);

@@ -10,7 +10,7 @@
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { QuantPlan } from '../quantize/model';
-import { describeLayers } from '../models/describe';
+import { describeLayers, layerKind } from '../models/describe';
 import { foldBatchNorm } from '../hardware/fusion';
 import { DT, encodeModel, valueInfo } from './proto';
 import { Builder, OnnxExportError } from './graph-builder';
@@ -57,7 +57,7 @@ export interface OnnxExportOptions {
  * fs.writeFileSync('mnistCnn.int8.onnx', int8);
  */
 export function exportOnnx(model: tfl.LayersModel, opts: OnnxExportOptions = {}): Uint8Array {
-  if (opts.foldBatchNorm && model.layers.some((l) => l.getClassName() === 'BatchNormalization')) {
+  if (opts.foldBatchNorm && model.layers.some((l) => layerKind(l) === 'batchnorm')) {
     if (opts.plan) throw new Error('foldBatchNorm with an int8 plan: the plan was calibrated on the unfolded weights; fold first (foldBatchNorm(model).model), then build the plan and export that model');
     const { model: folded, kept } = foldBatchNorm(model);
     try {

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { mulberry32 } from '../util/random';
+import { layerClassName } from '../models/describe';
 
 /** Layer classes whose kernel can be pruned. */
 export const PRUNABLE_CLASSES = ['Dense', 'Conv2D', 'DepthwiseConv2D'] as const;
@@ -27,7 +28,7 @@ type Layer = LayersModel['layers'][number];
 
 /** The layers of `model` that can be pruned, in order. */
 export function prunableLayers(model: LayersModel): Layer[] {
-  return model.layers.filter((l) => (PRUNABLE_CLASSES as readonly string[]).includes(l.getClassName()) && l.getWeights().length > 0);
+  return model.layers.filter((l) => (PRUNABLE_CLASSES as readonly string[]).includes(layerClassName(l)) && l.getWeights().length > 0);
 }
 
 /**
@@ -45,7 +46,7 @@ export function selectLayers(model: LayersModel, names?: string[]): Layer[] {
     const layer = model.layers.find((l) => l.name === name);
     if (!layer) throw new RangeError(`model '${model.name}' has no layer '${name}'; prunable layers: ${options}`);
     if (!prunable.includes(layer)) {
-      throw new RangeError(`layer '${name}' (${layer.getClassName()}) cannot be pruned: only ${PRUNABLE_CLASSES.join(', ')} kernels can; prunable layers: ${options}`);
+      throw new RangeError(`layer '${name}' (${layerClassName(layer)}) cannot be pruned: only ${PRUNABLE_CLASSES.join(', ')} kernels can; prunable layers: ${options}`);
     }
     return layer;
   });

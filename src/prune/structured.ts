@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { Dataset, imagesTensor } from '../data/dataset';
 import { checkSparsity, kernelShape, kernelValues, LayerMask, maskSmallest, MaskSet, pruneCount, selectLayers } from './masks';
+import { layerKind } from '../models/describe';
 
 export type Criterion = 'l1' | 'l2' | 'activation' | 'gradient' | 'taylor';
 export const CRITERIA: readonly Criterion[] = ['l1', 'l2', 'activation', 'gradient', 'taylor'];
@@ -121,13 +122,13 @@ export function unitMask(layer: Layer, keepUnits: ArrayLike<number>): LayerMask 
 export function structuredMasks(model: LayersModel, fraction: number, opts: StructuredOptions = {}): MaskSet {
   checkSparsity(fraction, 'fraction of units to remove');
   const output = model.layers[model.layers.length - 1];
-  const names = opts.layers ?? selectLayers(model).filter((l) => l !== output && l.getClassName() !== 'DepthwiseConv2D').map((l) => l.name);
+  const names = opts.layers ?? selectLayers(model).filter((l) => l !== output && layerKind(l) !== 'depthwise').map((l) => l.name);
   const masks: MaskSet = {};
   for (const layer of selectLayers(model, names)) {
     if (layer === output) {
       throw new RangeError(`layer '${layer.name}' is the model's output: removing its units would remove classes; prune the layers before it`);
     }
-    if (layer.getClassName() === 'DepthwiseConv2D') {
+    if (layerKind(layer) === 'depthwise') {
       throw new RangeError(`layer '${layer.name}' (DepthwiseConv2D) cannot be pruned by units here: its channels are tied to its input's`);
     }
     const scores = unitImportance(model, layer.name, opts.criterion ?? 'l1', opts);

@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradients } from '../../src/backend/wasm-conv-grad';
 import { registerFastWasmKernels } from '../../src/backend/wasm-fast-kernels';
 import { loadNative, nativeStatus } from '../../src/backend/native';
-import { nativeKernelRuns, registerNativeKernels, RELU_GRAD } from '../../src/backend/native-kernels';
+import { ADAM_STEP, nativeKernelRuns, registerNativeKernels, RELU_GRAD } from '../../src/backend/native-kernels';
 import { adam } from '../../src/train/adam';
 import { maxAbsDiff, onCpuAndWasm as onBoth, seededTensor as rand } from '../helpers';
 
@@ -55,6 +55,8 @@ const convCases: [string, number[], number[], number, 'same' | 'valid'][] = [
 
 for (const [name, xShape, wShape, stride, pad] of convCases) {
   test(`native Conv2D forward and gradients match cpu: ${name}`, opts, async () => {
+    const kinds = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
+    const before = kinds.map(nativeKernelRuns);
     const [cpu, wasm] = await onBoth(() => {
       const x = rand(xShape, 1) as tf.Tensor4D;
       const w = rand(wShape, 2) as tf.Tensor4D;
@@ -64,23 +66,29 @@ for (const [name, xShape, wShape, stride, pad] of convCases) {
       return [y, dx, dw];
     });
     close(cpu, wasm, 2e-5, name);
+    // forward twice (y, and again inside tf.grads), each gradient once
+    assert.deepEqual(kinds.map(nativeKernelRuns), before.map((n, i) => n + (i === 0 ? 2 : 1)), `${kinds.join(', ')} ran on the addon`);
     for (const kind of [0, 1, 2] as const) assert.ok(implementation(kind, xShape, wShape, stride, pad).length > 0);
   });
 }
 
 test('native Conv2D with dilation 2 matches cpu', opts, async () => {
+  const before = nativeKernelRuns('Conv2D');
   const [cpu, wasm] = await onBoth(() => tf.conv2d(rand([2, 9, 9, 3], 4) as tf.Tensor4D, rand([3, 3, 3, 2], 5) as tf.Tensor4D, 1, 'same', 'NHWC', 2));
   close(cpu, wasm, 2e-5, 'dilated conv');
+  assert.equal(nativeKernelRuns('Conv2D'), before + 1, 'ran on the addon');
 });
 
 for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
   test(`native BatchMatMul transposeA=${ta} transposeB=${tb} matches cpu (2-D, batched, broadcast)`, opts, async () => {
+    const before = nativeKernelRuns('BatchMatMul');
     const [cpu, wasm] = await onBoth(() => [
       tf.matMul(rand(ta ? [70, 50] : [50, 70], 1), rand(tb ? [30, 70] : [70, 30], 2), ta, tb),
       tf.matMul(rand(ta ? [3, 7, 5] : [3, 5, 7], 3), rand(tb ? [3, 4, 7] : [3, 7, 4], 4), ta, tb),
       tf.matMul(rand(ta ? [1, 7, 5] : [1, 5, 7], 5), rand(tb ? [3, 4, 7] : [3, 7, 4], 6), ta, tb),
     ]);
     close(cpu, wasm, 1e-5, 'matMul');
+    assert.equal(nativeKernelRuns('BatchMatMul'), before + 3, 'all three products ran on the addon');
   });
 }
 
@@ -181,23 +189,27 @@ for (const [name, shape, size, stride, pad] of poolCases) {
   });
   for (const ties of [false, true]) {
     test(`native MaxPoolGrad matches cpu: ${name}${ties ? ', with ties' : ''}`, opts, async () => {
+      const before = nativeKernelRuns('MaxPoolGrad');
       const [cpu, wasm] = await onBoth(() => {
         const x = rand(shape, 8, ties);
         const upstream = rand(tf.maxPool(x as tf.Tensor4D, size, stride, pad).shape, 9);
         return tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, size, stride, pad), upstream)))(x);
       });
       close(cpu, wasm, 1e-6, 'dx');
+      assert.equal(nativeKernelRuns('MaxPoolGrad'), before + 1, 'ran on the addon');
     });
   }
 }
 
 test('native Sum over the leading axes (bias gradients) matches cpu; other reductions still work', opts, async () => {
+  const before = nativeKernelRuns('Sum');
   const [cpu, wasm] = await onBoth(() => {
     const x = rand([4, 6, 5, 3], 10);
     return [tf.sum(x, [0, 1, 2]), tf.sum(x, [2, 1, 0], true), tf.sum(rand([64, 10], 11), 0), tf.sum(x, 3), tf.sum(x, [0, 2]), tf.sum(x)];
   });
   assert.deepEqual(wasm.map((a) => a.length), [3, 3, 10, 120, 18, 1]);
   close(cpu, wasm, 1e-5, 'sum');
+  assert.equal(nativeKernelRuns('Sum'), before + 3, 'the three leading-axes sums ran on the addon, the other three on wasm');
 });
 
 test('fused Adam gives the same bits as tfjs Adam on wasm, and matches it on cpu', opts, async () => {
@@ -220,7 +232,9 @@ test('fused Adam gives the same bits as tfjs Adam on wasm, and matches it on cpu
     return out;
   };
   const reference = await run('wasm', () => tf.train.adam(0.01));
+  const before = nativeKernelRuns(ADAM_STEP);
   const fused = await run('wasm', () => adam(0.01));
+  assert.equal(nativeKernelRuns(ADAM_STEP), before + 2 * 7, 'one native step per variable and iteration');
   reference.forEach((r, i) => assert.deepEqual(Array.from(fused[i]), Array.from(r), `variable ${i}`));
   const cpu = await run('cpu', () => adam(0.01));
   close(cpu, fused, 1e-6, 'adam on cpu');

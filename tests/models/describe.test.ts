@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { configPair, describeLayer, describeLayers } from '../../src/models/describe';
+import { configPair, describeLayer, describeLayers, layerClassName, layerKind } from '../../src/models/describe';
 import { lenet5 } from '../../src/models/zoo';
 import { setupBackend } from '../helpers';
 
@@ -46,7 +46,7 @@ test('describeLayer: pooling strides default to the pool size; activation and bi
       tfl.layers.averagePooling2d({ poolSize: 2, strides: null as unknown as number }),
       tfl.layers.reLU({ maxValue: 6 }),
       tfl.layers.reLU({}),
-      tfl.layers.batchNormalization({}),
+      tfl.layers.batchNormalization({ epsilon: 0.01 }),
       tfl.layers.globalAveragePooling2d({}),
       tfl.layers.activation({ activation: 'softmax' }),
       tfl.layers.layerNormalization({}),
@@ -57,7 +57,7 @@ test('describeLayer: pooling strides default to the pool size; activation and bi
   assert.equal(conv.weights.length, 1);
   assert.deepEqual([pool.kind, pool.poolSize, pool.strides], ['avgpool', [2, 2], [2, 2]]);
   assert.deepEqual([relu6.kind, relu6.plainRelu, relu.plainRelu], ['relu', false, true]);
-  assert.equal(bn.kind, 'batchnorm');
+  assert.deepEqual([bn.kind, bn.axis, bn.epsilon], ['batchnorm', -1, 0.01]);
   assert.equal(gap.kind, 'globalavgpool');
   assert.deepEqual([act.kind, act.activation], ['activation', 'softmax']);
   assert.deepEqual([ln.kind, ln.className], ['other', 'LayerNormalization']);
@@ -68,4 +68,12 @@ test('describeLayer of a layer never called: no shapes, the rest described', () 
   assert.equal(d.outputShape, undefined);
   assert.equal(d.inputShape, undefined);
   assert.deepEqual([d.kind, d.activation, d.weights.length, d.params], ['dense', 'relu', 0, 0]);
+});
+
+test('layerClassName and layerKind name a layer without describing it', () => {
+  const conv = tfl.layers.conv2d({ filters: 2, kernelSize: 3 });
+  const bn = tfl.layers.batchNormalization({});
+  const ln = tfl.layers.layerNormalization({});
+  assert.deepEqual([conv, bn, ln].map(layerClassName), ['Conv2D', 'BatchNormalization', 'LayerNormalization']);
+  assert.deepEqual([conv, bn, ln].map(layerKind), ['conv2d', 'batchnorm', 'other']);
 });

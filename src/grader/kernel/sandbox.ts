@@ -316,13 +316,16 @@ function describeLimits(limits: SandboxLimits, cg: CgroupSetup, nproc: number | 
 
 /**
  * RLIMIT_NPROC for a grader that is not root and has no pids cgroup: it counts every task of the user, so the
- * grader's own (and other kernels') threads are added to the allowance. null for root, whom the kernel does not hold to it.
+ * grader's own (and other kernels') threads are added to the allowance. null for root, whom the kernel does not
+ * hold to it, and when a pids cgroup already limits the kernel.
+ *
+ * @example
+ * nprocFallback({ maxProcesses: 64 }, { inForce: [], missing: [], procs: [], remove() {} }, 1000); // 64 + the tasks uid 1000 runs now
  */
-function nprocFallback(limits: SandboxLimits, cg: CgroupSetup): number | null {
-  if (cg.inForce.some((l) => l.startsWith('processes')) || process.getuid?.() === 0) return null;
+export function nprocFallback(limits: SandboxLimits, cg: Pick<CgroupSetup, 'inForce'>, uid = process.getuid?.()): number | null {
+  if (cg.inForce.some((l) => l.startsWith('processes')) || uid === 0) return null;
   let mine = 0;
   try {
-    const uid = process.getuid?.();
     for (const pid of fs.readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
       try {

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { createCgroups } from '../../../src/grader/kernel/sandbox';
+import { spawn, spawnSync } from 'child_process';
+import { createCgroups, nprocFallback } from '../../../src/grader/kernel/sandbox';
 
 function fakeRoot(files: Record<string, string>): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'og-cg-'));
@@ -54,4 +55,24 @@ test('cgroup v1: pids.max and memory.limit_in_bytes; no hierarchy at all is repo
   const none = createCgroups('k4', {}, fakeRoot({}));
   assert.deepEqual(none.inForce, []);
   assert.match(none.missing.join(), /no cgroup hierarchy/);
+});
+
+test('nprocFallback: no pids cgroup and not root -> the allowance plus the tasks the user already runs', async () => {
+  const nobody = 65534;
+  const sleeper = spawn('sleep', ['30'], { uid: nobody, gid: nobody, stdio: 'ignore' });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    // independent count of the user's tasks (threads): ps lists one line per thread with -L
+    const tasks = spawnSync('ps', ['-L', '-u', String(nobody), '--no-headers'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).length;
+    assert.ok(tasks >= 1, 'the sleeper runs as nobody');
+    assert.equal(nprocFallback({ maxProcesses: 64 }, { inForce: [] }, nobody), tasks + 64);
+    assert.equal(nprocFallback({}, { inForce: [] }, nobody), tasks + 128, 'the default allowance is 128 processes');
+  } finally {
+    sleeper.kill();
+  }
+});
+
+test('nprocFallback: none for root, and none where a pids cgroup is in force', () => {
+  assert.equal(nprocFallback({ maxProcesses: 64 }, { inForce: [] }, 0), null);
+  assert.equal(nprocFallback({ maxProcesses: 64 }, { inForce: ['processes <= 64 (cgroup v2 pids.max)'] }, 1000), null);
 });
