@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Builds the optilab lab offline from this folder's node_modules:
-//   ext  the visualizer extension as a prebuilt (federated) JupyterLab 4 extension -> build/labextensions/
+//   ext  the course lab's extensions as prebuilt (federated) JupyterLab 4 extensions -> build/labextensions/:
+//        optilab-viz (@optilab/jupyterlab-viz, the visualizers) and optilab-submit (@optilab/jupyterlab-submit,
+//        the hand-in Submit button)
 //   app  the JupyterLab 4 app (module-federation host) -> build/lab/{static,schemas,themes,settings}
-// `node build.js` builds both; each part is skipped when a hash of its inputs matches the last build
-// (`--force` rebuilds). Prints what it does.
+// `node build.js` builds both parts; each extension and the app are skipped when a hash of their inputs
+// matches the last build (`--force` rebuilds). Prints what it does.
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
@@ -12,8 +14,16 @@ const { execFileSync } = require('child_process');
 
 const HERE = __dirname;
 const BUILD = path.join(HERE, 'build');
-const EXT = path.join(HERE, 'optilab-viz');
 const VIZ = path.join(HERE, '..', 'src', 'viz');
+/**
+ * The prebuilt extensions: their folder here (package.json with a `jupyterlab` field, src/index.ts bundled to
+ * lib/index.js), what else their bundle reads, and the packages left to the app (shared at run time) or, for
+ * plotly, to a chunk of the extension's own.
+ */
+const EXTENSIONS = [
+  { dir: 'optilab-viz', what: 'the visualizers (MIME renderers)', inputs: [VIZ], external: ['@jupyterlab/*', '@lumino/*', 'plotly.js-cartesian-dist-min'] },
+  { dir: 'optilab-submit', what: 'the hand-in (notebook Submit button)', inputs: [], external: ['@jupyterlab/*', '@lumino/*'] },
+];
 const pkg = require('./package.json');
 const force = process.argv.includes('--force');
 const parts = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -80,27 +90,35 @@ function writeCorePackage(shared) {
   return dir;
 }
 
-function buildExtension(shared) {
-  const inputs = [...filesUnder(path.join(EXT, 'src')), path.join(EXT, 'package.json'), ...filesUnder(VIZ), path.join(HERE, 'package-lock.json'), __filename];
+function buildExtension(ext, core) {
+  const dir = path.join(HERE, ext.dir);
+  const extPkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  const inputs = [...filesUnder(path.join(dir, 'src')), path.join(dir, 'package.json'), ...ext.inputs.flatMap(filesUnder), path.join(HERE, 'package-lock.json'), __filename];
   const hash = hashOf(inputs);
-  const out = path.join(BUILD, 'labextensions', '@optilab', 'jupyterlab-viz');
-  if (upToDate('ext', hash, path.join(out, 'package.json'))) return;
+  const out = path.resolve(dir, extPkg.jupyterlab.outputDir);
+  const name = `ext-${ext.dir}`;
+  if (upToDate(name, hash, path.join(out, 'package.json'))) return;
   const t0 = Date.now();
-  console.log('lab build: bundling the extension source (esbuild) -> optilab-viz/lib/index.js (renderers), lib/submit.js (hub Submit)');
+  console.log(`lab build: bundling ${extPkg.name}, ${ext.what} (esbuild) -> ${ext.dir}/lib/index.js`);
+  fs.rmSync(path.join(dir, 'lib'), { recursive: true, force: true });
   require('esbuild').buildSync({
-    entryPoints: [path.join(EXT, 'src', 'index.ts'), path.join(EXT, 'src', 'submit.ts')],
-    outdir: path.join(EXT, 'lib'),
+    entryPoints: [path.join(dir, 'src', 'index.ts')],
+    outdir: path.join(dir, 'lib'),
     bundle: true,
     format: 'esm',
     target: 'es2020',
-    external: ['@jupyterlab/*', '@lumino/*', 'plotly.js-cartesian-dist-min'],
+    external: ext.external,
     logLevel: 'warning',
   });
+  console.log(`lab build: building the prebuilt ${extPkg.name} (@jupyterlab/builder build-labextension)`);
+  execFileSync(process.execPath, [require.resolve('@jupyterlab/builder/lib/build-labextension.js'), '--core-path', core, dir], { stdio: 'inherit', cwd: HERE });
+  stamp(name, hash);
+  console.log(`lab build: ${extPkg.name} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${path.relative(HERE, out)}`);
+}
+
+function buildExtensions(shared) {
   const core = writeCorePackage(shared);
-  console.log('lab build: building the prebuilt extension (@jupyterlab/builder build-labextension)');
-  execFileSync(process.execPath, [require.resolve('@jupyterlab/builder/lib/build-labextension.js'), '--core-path', core, EXT], { stdio: 'inherit', cwd: HERE });
-  stamp('ext', hash);
-  console.log(`lab build: extension ready in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${path.relative(HERE, out)}`);
+  for (const ext of EXTENSIONS) buildExtension(ext, core);
 }
 
 function writeGenerated() {
@@ -144,7 +162,7 @@ async function buildApp(shared) {
 
 async function main() {
   const shared = sharedPackages();
-  if (want('ext')) buildExtension(shared);
+  if (want('ext')) buildExtensions(shared);
   if (want('app')) await buildApp(shared);
 }
 

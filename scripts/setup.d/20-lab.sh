@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The course lab: installs labextension/ (its own npm root and committed lockfile: the JupyterLab 4 packages,
 # webpack via @jupyterlab/builder, plotly, playwright-core for the browser tests), builds the prebuilt
-# visualizer extension and the lab app (each skipped when its inputs did not change), and installs the
-# extension into the project's Jupyter data path (.jupyter/share/jupyter/labextensions).
+# extensions (optilab-viz: the visualizers; optilab-submit: the hand-in Submit button) and the lab app (each
+# skipped when its inputs did not change), and installs both extensions into the project's Jupyter data path
+# (.jupyter/share/jupyter/labextensions).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)

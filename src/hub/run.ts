@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
 import { MAX_SUBMISSION_BYTES } from '../grader/engine/engine';
-import { installExtension, jupyterEnv, labPaths } from '../lab/checkout';
+import { installExtensions, jupyterEnv, labPaths } from '../lab/checkout';
 import { hubConfigPath } from './config-path';
 import { hubLayout, NAME_PATTERN, type HubLayout } from './layout';
 import { endProcesses, processesWithEnv, type MarkedProcess } from './processes';
@@ -71,7 +71,8 @@ function checkPrerequisites(root: string): void {
     ['jupyterhub-singleuser', '/usr/bin/jupyterhub-singleuser', 'apt-get install jupyterhub (bash scripts/setup.sh does)'],
     ['configurable-http-proxy', path.join(root, 'node_modules', '.bin', 'configurable-http-proxy'), 'npm install in the checkout'],
     ['the lab app', p.bundle, 'bash scripts/setup.sh'],
-    ['the visualizer extension', path.join(p.extension, 'package.json'), 'bash scripts/setup.sh'],
+    // the visualizers and the hand-in (the Submit button, which posts to optilab_submit.py)
+    ...p.extensions.map((e): [string, string, string] => [e.title, path.join(e.dir, 'package.json'), 'bash scripts/setup.sh']),
     ['the tslab kernel', p.kernel, 'bash scripts/setup.sh'],
   ];
   for (const [what, file, fix] of needs) {
@@ -118,7 +119,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   const layout = hubLayout(opts.stateDir, opts.usersDir);
   fs.mkdirSync(layout.state, { recursive: true });
   fs.mkdirSync(layout.usersDir, { recursive: true });
-  installExtension(path.join(root, '.jupyter'), root);
+  installExtensions(path.join(root, '.jupyter'), root);
 
   const hubId = crypto.randomBytes(8).toString('hex');
   const settings: HubSettings = {

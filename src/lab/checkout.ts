@@ -1,6 +1,7 @@
 /**
  * Where things are in an optilab checkout (Node): its root, the project-local Jupyter environment, the lab
- * build and the prebuilt visualizer extension. Library side, so that every face (cli, hub, bench) can use it.
+ * build and the prebuilt JupyterLab extensions (the visualizers and the hand-in). Library side, so that every
+ * face (cli, hub, bench) can use it.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -23,37 +24,69 @@ export function jupyterEnv(root = repoRoot()): NodeJS.ProcessEnv {
   };
 }
 
-/** The visualizer extension's package name. */
-export const EXT_NAME = '@optilab/jupyterlab-viz';
+/** The visualizer extension (labextension/optilab-viz): MIME renderers of the optilab payloads. */
+export const VIZ_EXT_NAME = '@optilab/jupyterlab-viz';
+
+/** The hand-in extension (labextension/optilab-submit): the notebook's Submit button under `optilab hub`. */
+export const SUBMIT_EXT_NAME = '@optilab/jupyterlab-submit';
+
+/** Every prebuilt extension of the course lab, each a package in labextension/ built by labextension/build.js. */
+export const EXT_NAMES = [VIZ_EXT_NAME, SUBMIT_EXT_NAME] as const;
+
+export type ExtName = (typeof EXT_NAMES)[number];
+
+/** What each extension is, for messages ("the visualizer extension is not set up ..."). */
+export const EXT_TITLES: Record<ExtName, string> = {
+  [VIZ_EXT_NAME]: 'the visualizer extension',
+  [SUBMIT_EXT_NAME]: 'the hand-in (Submit) extension',
+};
+
+/** One built extension: its package name, what it is, and the folder build.js writes it to. */
+export interface BuiltExtension {
+  name: ExtName;
+  title: string;
+  dir: string;
+}
 
 /** Where the lab build lives in a checkout. */
 export function labPaths(root = repoRoot()) {
   const lab = path.join(root, 'labextension');
+  const built = (name: ExtName): BuiltExtension => ({ name, title: EXT_TITLES[name], dir: path.join(lab, 'build', 'labextensions', ...name.split('/')) });
   return {
     root,
     server: path.join(lab, 'app', 'server.py'),
     bundle: path.join(lab, 'build', 'lab', 'static', 'bundle.js'),
-    extension: path.join(lab, 'build', 'labextensions', ...EXT_NAME.split('/')),
+    /** Every extension's build, in EXT_NAMES order. */
+    extensions: EXT_NAMES.map(built),
     state: path.join(root, '.jupyter', 'lab'),
     kernel: path.join(root, '.jupyter', 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json'),
   };
 }
 
+/** The built extensions of `root` that are missing (no package.json in their build folder). */
+export function missingExtensions(root = repoRoot()): BuiltExtension[] {
+  return labPaths(root).extensions.filter((e) => !fs.existsSync(path.join(e.dir, 'package.json')));
+}
+
 /**
- * Copies the prebuilt extension into `<prefix>/share/jupyter/labextensions/@optilab/jupyterlab-viz`
- * (replacing an older copy). Returns the destination.
+ * Copies every prebuilt extension of the course lab (EXT_NAMES) into
+ * `<prefix>/share/jupyter/labextensions/<name>` (replacing older copies). Checks that all are built before
+ * copying any. Returns the destinations, in EXT_NAMES order.
  *
  * @example
- * installExtension('/opt/conda'); // '/opt/conda/share/jupyter/labextensions/@optilab/jupyterlab-viz'
+ * installExtensions('/opt/conda');
+ * // ['/opt/conda/share/jupyter/labextensions/@optilab/jupyterlab-viz', '/opt/conda/share/jupyter/labextensions/@optilab/jupyterlab-submit']
  */
-export function installExtension(prefix: string, root = repoRoot()): string {
-  const { extension } = labPaths(root);
-  if (!fs.existsSync(path.join(extension, 'package.json'))) {
-    throw new Error(`the extension is not built (${extension} is missing): run \`bash scripts/setup.sh\` first`);
+export function installExtensions(prefix: string, root = repoRoot()): string[] {
+  const missing = missingExtensions(root);
+  if (missing.length) {
+    throw new Error(`${missing.map((e) => `${e.title} (${e.name}) is not built (${e.dir} is missing)`).join('; ')}: run \`bash scripts/setup.sh\` first`);
   }
-  const dest = path.join(path.resolve(prefix), 'share', 'jupyter', 'labextensions', ...EXT_NAME.split('/'));
-  fs.rmSync(dest, { recursive: true, force: true });
-  fs.mkdirSync(path.dirname(dest), { recursive: true });
-  fs.cpSync(extension, dest, { recursive: true });
-  return dest;
+  return labPaths(root).extensions.map((e) => {
+    const dest = path.join(path.resolve(prefix), 'share', 'jupyter', 'labextensions', ...e.name.split('/'));
+    fs.rmSync(dest, { recursive: true, force: true });
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    fs.cpSync(e.dir, dest, { recursive: true });
+    return dest;
+  });
 }

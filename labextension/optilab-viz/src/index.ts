@@ -2,19 +2,34 @@
  * The optilab visualizers for JupyterLab 4: MIME renderers for every optilab payload (PAYLOAD_MIMES of
  * src/viz/payloads.ts: sparsity, quantization, roofline).
  * Figures come from optilab's pure viz functions (the same ones the course site uses) and are drawn with
- * plotly.js, loaded on first use. Theme-aware (follows the lab's light/dark theme live); a malformed payload,
+ * plotly.js, loaded on first use. They come through src/viz/index.ts, the one public entry of the viz module (no
+ * deep paths into it). Theme-aware (follows the lab's light/dark theme live); a malformed payload,
  * or one newer than this renderer, shows a readable error box.
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import { PAYLOAD_MIMES, payloadKind, type Payload, type PayloadMime, type QuantizationPayload, type RooflinePayload, type SparsityPayload } from '../../../src/viz/payloads';
-import { validatePayload } from '../../../src/viz/validate';
-import { payloadFigures } from '../../../src/viz/payload-figures';
-import { maskHeatmapFigure } from '../../../src/viz/sparsity';
-import { activationRangeFigure, errorHistogramFigure, quantTable } from '../../../src/viz/quantization';
-import { escapeHtml, rooflineTable, sparsityTable, tableHtml } from '../../../src/viz/summary';
-import type { FigureSpec, NamedFigure } from '../../../src/viz/figure';
-import type { ThemeName } from '../../../src/viz/theme';
+import {
+  activationRangeFigure,
+  errorHistogramFigure,
+  escapeHtml,
+  maskHeatmapFigure,
+  PAYLOAD_MIMES,
+  payloadFigures,
+  payloadKind,
+  quantTable,
+  rooflineTable,
+  sparsityTable,
+  tableHtml,
+  validatePayload,
+  type FigureSpec,
+  type NamedFigure,
+  type Payload,
+  type PayloadMime,
+  type QuantizationPayload,
+  type RooflinePayload,
+  type SparsityPayload,
+  type ThemeName,
+} from '../../../src/viz';
 import { STYLE } from './style';
 
 type Plotly = typeof import('plotly.js-cartesian-dist-min').default;

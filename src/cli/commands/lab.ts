@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
 import { Command, parseArgs, positiveInt, UsageError } from '../command';
-import { EXT_NAME, installExtension, jupyterEnv, labPaths, repoRoot } from '../../lab/checkout';
+import { EXT_NAMES, installExtensions, jupyterEnv, labPaths } from '../../lab/checkout';
 
 const usage = `usage: optilab lab [--port N] [--no-browser] [--notebook-dir <dir>] [--verbose]
        optilab lab install-extension --prefix <dir>
@@ -17,9 +17,36 @@ running kernels included. The server log goes to .jupyter/lab/server.log (--verb
   --no-browser        do not open a web browser
   --notebook-dir DIR  serve DIR instead of notebooks/ (it must resolve @types/node, e.g. inside the checkout)
 
-install-extension copies the prebuilt optilab visualizer extension into <dir>/share/jupyter/labextensions,
-where any JupyterLab 4 whose data path includes <dir>/share/jupyter finds it (e.g. --prefix "$(python3 -c
-'import sys; print(sys.prefix)')" for a pip-installed JupyterLab). Build it first with scripts/setup.sh.`;
+install-extension copies the prebuilt optilab extensions (the visualizers, ${EXT_NAMES[0]}, and the hand-in
+Submit button, ${EXT_NAMES[1]}) into <dir>/share/jupyter/labextensions, where any JupyterLab 4 whose data path
+includes <dir>/share/jupyter finds them (e.g. --prefix "$(python3 -c 'import sys; print(sys.prefix)')" for a
+pip-installed JupyterLab). Build them first with scripts/setup.sh.`;
+
+/** The Python that runs the lab's server (labextension/app/server.py on Debian's jupyter_server). */
+export const LAB_PYTHON = '/usr/bin/python3';
+
+/**
+ * Why `python` cannot run the lab's server (it is missing, or not an executable file), or null when it can.
+ *
+ * @example
+ * missingPython('/no/python3'); // 'optilab lab needs /no/python3 (JupyterLab server), which is missing: ...'
+ */
+export function missingPython(python = LAB_PYTHON): string | null {
+  const stat = fs.statSync(python, { throwIfNoEntry: false });
+  let problem: string | null = null;
+  if (!stat) problem = 'which is missing';
+  else if (!stat.isFile()) problem = 'which is not a file';
+  else {
+    try {
+      fs.accessSync(python, fs.constants.X_OK);
+    } catch {
+      problem = 'which is not executable';
+    }
+  }
+  if (!problem) return null;
+  return `optilab lab needs ${python} (JupyterLab server), ${problem}: install it with: ` +
+    `apt-get install python3 python3-jupyter-server python3-jupyterlab-server (as root), or run bash scripts/setup.sh`;
+}
 
 /** The ServerApp arguments of a lab on 127.0.0.1 serving `notebookDir` with only the tslab kernel. */
 export function serverArgs(opts: { port: number; token: string; notebookDir: string; openBrowser: boolean }): string[] {
@@ -53,7 +80,11 @@ function stopOnSignals(child: ChildProcess): () => void {
   };
 }
 
-async function startLab(args: string[]): Promise<number> {
+/**
+ * `optilab lab [flags]`: serves the course lab until SIGINT/SIGTERM; resolves with the exit code.
+ * `python` runs the server (LAB_PYTHON; a parameter so that tests can name a missing one).
+ */
+export async function startLab(args: string[], python = LAB_PYTHON): Promise<number> {
   const { flags, positionals } = parseArgs(args, { port: 'int', 'no-browser': 'boolean', 'notebook-dir': 'string', verbose: 'boolean' });
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const port = positiveInt('port', flags.port) ?? 8888;
@@ -61,10 +92,16 @@ async function startLab(args: string[]): Promise<number> {
   const p = labPaths();
   const notebookDir = path.resolve(String(flags['notebook-dir'] ?? path.join(p.root, 'notebooks')));
   if (!fs.statSync(notebookDir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--notebook-dir ${notebookDir} is not a folder`);
-  for (const [what, file] of [['the lab app', p.bundle], ['the visualizer extension', path.join(p.extension, 'package.json')], ['the tslab kernel', p.kernel]]) {
+  const noPython = missingPython(python);
+  if (noPython) {
+    console.error(noPython);
+    return 1;
+  }
+  const needs: [string, string][] = [['the lab app', p.bundle], ...p.extensions.map((e): [string, string] => [e.title, path.join(e.dir, 'package.json')]), ['the tslab kernel', p.kernel]];
+  for (const [what, file] of needs) {
     if (!fs.existsSync(file)) throw new Error(`${what} is not set up in this checkout (${file} is missing): run \`bash scripts/setup.sh\``);
   }
-  installExtension(path.join(p.root, '.jupyter'), p.root);
+  installExtensions(path.join(p.root, '.jupyter'), p.root);
   // User settings, workspaces and the server log; OPTILAB_LAB_STATE gives a lab its own (the browser tests do).
   const state = path.resolve(process.env.OPTILAB_LAB_STATE || p.state);
   fs.mkdirSync(state, { recursive: true });
@@ -73,7 +110,7 @@ async function startLab(args: string[]): Promise<number> {
   const env = { ...jupyterEnv(p.root), OPTILAB_LAB_STATE: state };
   const logPath = path.join(state, 'server.log');
   const log = fs.createWriteStream(logPath);
-  const child = spawn('/usr/bin/python3', [p.server, ...serverArgs({ port, token, notebookDir, openBrowser: !flags['no-browser'] })], {
+  const child = spawn(python, [p.server, ...serverArgs({ port, token, notebookDir, openBrowser: !flags['no-browser'] })], {
     env,
     cwd: notebookDir,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -92,9 +129,24 @@ async function startLab(args: string[]): Promise<number> {
   };
   readline.createInterface({ input: child.stdout! }).on('line', onLine);
   readline.createInterface({ input: child.stderr! }).on('line', onLine);
-  const code = await new Promise<number>((resolve) => child.on('exit', (c, sig) => resolve(c ?? (sig ? 0 : 1))));
+  let spawnError: Error | undefined;
+  const code = await new Promise<number>((resolve) => {
+    // 'error' without a pid: the server could not be started, and no 'exit' follows. (With a pid, a signal
+    // could not be sent: the server still runs, and its 'exit' ends the wait.)
+    child.on('error', (e) => {
+      if (child.pid !== undefined) return console.error(`optilab lab: ${e.message}`);
+      spawnError = e;
+      resolve(1);
+    });
+    child.on('exit', (c, sig) => resolve(c ?? (sig ? 0 : 1)));
+  });
   release();
   log.end();
+  if (spawnError && !announced) {
+    console.error(`optilab lab: could not start the JupyterLab server with ${python}: ${spawnError.message}` +
+      '; install python3 with: apt-get install python3 python3-jupyter-server python3-jupyterlab-server, or run bash scripts/setup.sh');
+    return 1;
+  }
   if (!announced) console.error(`optilab lab: the server stopped before it was ready (exit ${code}); see ${logPath}`);
   else console.log('optilab lab: stopped');
   return announced ? 0 : code || 1;
@@ -109,8 +161,8 @@ export const command: Command = {
       const { flags, positionals } = parseArgs(args.slice(1), { prefix: 'string' });
       if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
       if (!flags.prefix) throw new UsageError('install-extension needs --prefix <dir>');
-      const dest = installExtension(String(flags.prefix));
-      console.log(`installed ${EXT_NAME} into ${dest}`);
+      const dests = installExtensions(String(flags.prefix));
+      EXT_NAMES.forEach((name, i) => console.log(`installed ${name} into ${dests[i]}`));
       return 0;
     }
     return startLab(args);

@@ -1,8 +1,10 @@
 /**
- * "Submit" for graded labs under `optilab hub`: a notebook toolbar button and the command `optilab:submit`
- * (command palette: "Submit assignment"). It saves the notebook, then POSTs its path to the lab server's
- * /optilab/submit (labextension/app/optilab_submit.py), which copies it into the class exchange with a UTC
- * time stamp. Shown only when the server has an exchange (a plain `optilab lab` has none).
+ * @optilab/jupyterlab-submit: "Submit" for graded labs under `optilab hub`, a notebook toolbar button and the
+ * command `optilab:submit` (command palette: "Submit assignment"). It saves the notebook, then POSTs its path
+ * to the lab server's /optilab/submit (labextension/app/optilab_submit.py), which copies it into the class
+ * exchange with a UTC time stamp. Shown only when the server has an exchange (a plain `optilab lab` has none).
+ * The size limit of a hand-in is the server's (the grader's MAX_SUBMISSION_BYTES, passed on by the hub): a
+ * notebook over it is refused there and its message is shown here; this plugin defines no limit of its own.
  */
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Dialog, ICommandPalette, showDialog, showErrorMessage } from '@jupyterlab/apputils';
@@ -57,7 +59,7 @@ export async function submitNotebook(panel: NotebookPanel): Promise<void> {
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
-  id: '@optilab/jupyterlab-viz:submit',
+  id: '@optilab/jupyterlab-submit:plugin',
   description: 'Submit a graded lab to the class hub',
   autoStart: true,
   requires: [INotebookTracker],
