@@ -3,6 +3,7 @@
 
 Used by `optilab notebooks run`. Prints one JSON object per notebook on stdout (machine-readable for the CLI):
 {"notebook", "ok", "seconds", "cells", "output", "error": {"cell", "source", "ename", "evalue", "traceback"}}.
+With --progress, also {"progress": {"notebook", "done", "cells"}} once the kernel is up and after each code cell.
 """
 import argparse
 import json
@@ -34,7 +35,11 @@ def describe_tslab_error(cell):
     return "TypeScriptError", " / ".join(line.strip() for line in text.splitlines()[:3])
 
 
-def run(path, out_path, kernel, cell_timeout, startup_timeout):
+def report_progress(path, done, cells):
+    print(json.dumps({"progress": {"notebook": path, "done": done, "cells": cells}}), flush=True)
+
+
+def run(path, out_path, kernel, cell_timeout, startup_timeout, progress=False):
     started = time.time()
     result = {"notebook": path, "ok": False, "cells": 0, "output": out_path}
     try:
@@ -46,8 +51,11 @@ def run(path, out_path, kernel, cell_timeout, startup_timeout):
     client = NotebookClient(nb, kernel_name=kernel_name, timeout=cell_timeout, startup_timeout=startup_timeout,
                             allow_errors=False, resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
     code_index = 0
+    code_cells = sum(1 for cell in nb.cells if cell.cell_type == "code")
     try:
         with client.setup_kernel():
+            if progress:
+                report_progress(path, 0, code_cells)
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
@@ -69,6 +77,8 @@ def run(path, out_path, kernel, cell_timeout, startup_timeout):
                                        "evalue": strip_ansi(str(evalue)), "traceback": strip_ansi(str(getattr(e, "traceback", "")))}
                     break
                 result["cells"] = code_index
+                if progress:
+                    report_progress(path, code_index, code_cells)
             else:
                 result["ok"] = True
     except Exception as e:
@@ -90,11 +100,12 @@ def main():
     parser.add_argument("--kernel", default=None)
     parser.add_argument("--cell-timeout", type=int, default=600)
     parser.add_argument("--startup-timeout", type=int, default=60)
+    parser.add_argument("--progress", action="store_true", help="also print a progress object per code cell")
     args = parser.parse_args()
     failed = 0
     for path in args.notebooks:
         out = path if args.in_place else (os.path.join(args.out_dir, os.path.basename(path)) if args.out_dir else None)
-        result = run(path, out, args.kernel, args.cell_timeout, args.startup_timeout)
+        result = run(path, out, args.kernel, args.cell_timeout, args.startup_timeout, args.progress)
         failed += 0 if result["ok"] else 1
         print(json.dumps(result), flush=True)
     sys.exit(1 if failed else 0)

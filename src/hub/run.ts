@@ -16,6 +16,7 @@ import { hubLayout, NAME_PATTERN, type HubLayout } from './layout';
 import { endProcesses, processesWithEnv, type MarkedProcess } from './processes';
 import { freePort, portFree } from './ports';
 import { courseFiles, writeHubFiles, type Authenticator, type HubSettings } from './settings';
+import { pythonProblem, SYSTEM_PYTHON } from '../lab/python';
 
 /** How to run a hub. */
 export interface HubOptions {
@@ -115,6 +116,8 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   if (authenticator === 'pam' && process.getuid?.() !== 0) {
     throw new Error('the PAM authenticator needs root (the hub starts each server as its student): run it as root, or use --authenticator test for a local trial');
   }
+  const noPython = pythonProblem(SYSTEM_PYTHON, 'optilab hub', 'JupyterHub', ['jupyterhub']);
+  if (noPython) throw new Error(noPython);
   if (!(await portFree(port, ip))) throw new Error(`port ${port} on ${ip} is in use: choose another with --port N`);
   const layout = hubLayout(opts.stateDir, opts.usersDir);
   fs.mkdirSync(layout.state, { recursive: true });
@@ -157,8 +160,15 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   const env = { ...jupyterEnv(root), OPTILAB_HUB_SETTINGS: layout.settings, OPTILAB_HUB_ID: hubId };
   const log = fs.createWriteStream(layout.log, { flags: 'a' });
   log.write(`\n== optilab hub ${new Date().toISOString()} (${authenticator} authenticator, port ${port})\n`);
-  const child = spawn('/usr/bin/python3', ['-m', 'jupyterhub', '-f', hubConfigPath()], { cwd: layout.state, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const child = spawn(SYSTEM_PYTHON, ['-m', 'jupyterhub', '-f', hubConfigPath()], { cwd: layout.state, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => resolve(code));
+    // a failed start (no exit event follows): its reason goes to the tail the start error shows
+    child.on('error', (e) => {
+      tail.push(`cannot start ${SYSTEM_PYTHON}: ${e.message}`);
+      resolve(null);
+    });
+  });
   const tail: string[] = [];
   let ready: (() => void) | undefined;
   const onLine = (line: string) => {

@@ -149,16 +149,20 @@ function measureInChild(file: string, opts: DeployBenchOptions): Promise<DeployS
 
 /**
  * Measures several ONNX models one after another, each in its own process (so peak memory is per model),
- * with the same thread count; returns one row per model.
+ * with the same thread count; returns one row per model. `onProgress`, if given, is called after each model
+ * is measured, with the models done so far, their total and that model's row.
  *
  * @example
  * const rows = await deployBench(['mnistCnn.onnx', 'mnistCnn.int8.onnx'], { threads: 1 });
  * console.log(formatDeployTable(rows));
  */
-export async function deployBench(files: string[], opts: DeployBenchOptions = {}): Promise<DeployStats[]> {
+export async function deployBench(files: string[], opts: DeployBenchOptions = {}, onProgress?: (done: number, total: number, stats: DeployStats) => void): Promise<DeployStats[]> {
   for (const f of files) if (!fs.existsSync(f)) throw new Error(`${f} does not exist: pass paths of .onnx files`);
   const out: DeployStats[] = [];
-  for (const f of files) out.push(await measureInChild(f, opts));
+  for (const f of files) {
+    out.push(await measureInChild(f, opts));
+    onProgress?.(out.length, files.length, out[out.length - 1]);
+  }
   return out;
 }
 

@@ -192,6 +192,8 @@ export interface CalibrationOptions {
   batchSize?: number;
   /** Default false: asymmetric signed int8 activations (as TFLite). */
   symmetric?: boolean;
+  /** Called after each calibration batch with the images observed so far and their total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -236,6 +238,7 @@ export async function calibrateActivations(model: tfl.LayersModel, data: Dataset
       observers.get(name)!.observe((await t.data()) as Float32Array);
       t.dispose();
     }
+    opts.onProgress?.(start + m, n);
   }
   const out: Record<string, QParams> = {};
   for (const [name, obs] of observers) out[name] = obs.qparams();

@@ -178,8 +178,8 @@ export interface Evaluation {
   predictions: Int32Array;
 }
 
-/** Logits of a model on a dataset, computed in batches. */
-export async function predictLogits(model: LayersModel, data: Dataset, batchSize = 500): Promise<Float32Array> {
+/** Logits of a model on a dataset, computed in batches; `onProgress` (if given) after each batch with the images done. */
+export async function predictLogits(model: LayersModel, data: Dataset, batchSize = 500, onProgress?: (done: number, total: number) => void): Promise<Float32Array> {
   const out = new Float32Array(data.count * data.numClasses);
   for (let start = 0; start < data.count; start += batchSize) {
     const n = Math.min(batchSize, data.count - start);
@@ -187,6 +187,7 @@ export async function predictLogits(model: LayersModel, data: Dataset, batchSize
     const logits = tf.tidy(() => model.predict(imagesTensor(data, start, n), { batchSize: n }) as tf.Tensor);
     out.set(await logits.data(), start * data.numClasses);
     logits.dispose();
+    onProgress?.(start + n, data.count);
   }
   return out;
 }
@@ -229,12 +230,13 @@ export function scoreLogits(logits: Float32Array, labels: Uint8Array, numClasses
 }
 
 /**
- * Evaluates a model: accuracy, mean cross-entropy, confusion matrix and predictions.
+ * Evaluates a model: accuracy, mean cross-entropy, confusion matrix and predictions. `onProgress`, if given, is
+ * called after each batch with the images evaluated so far and their total.
  *
  * @example
  * const { accuracy, confusion } = await evaluate(model, loadMnist({ split: 'test' }));
  */
-export async function evaluate(model: LayersModel, data: Dataset, batchSize = 500): Promise<Evaluation> {
+export async function evaluate(model: LayersModel, data: Dataset, batchSize = 500, onProgress?: (done: number, total: number) => void): Promise<Evaluation> {
   if (data.count === 0) throw new RangeError('cannot evaluate on an empty dataset');
-  return scoreLogits(await predictLogits(model, data, batchSize), data.labels, data.numClasses);
+  return scoreLogits(await predictLogits(model, data, batchSize, onProgress), data.labels, data.numClasses);
 }

@@ -1,5 +1,7 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { Command, parseArgs, positiveInt, UsageError } from '../command';
+import { createProgress } from '../progress';
 import { deployBench, formatDeployTable } from '../../onnx/deploy';
 
 export const command: Command = {
@@ -19,12 +21,23 @@ table (ratios against the first model):
     const { flags, positionals } = parseArgs(args, { threads: 'int', runs: 'int', batch: 'int', accuracy: 'int', json: 'boolean' });
     if (!positionals.length) throw new UsageError('pass at least one .onnx file');
     for (const f of positionals) if (!fs.existsSync(f)) throw new UsageError(`${f} does not exist`);
-    const rows = await deployBench(positionals, {
+    const opts = {
       threads: positiveInt('threads', flags.threads),
       runs: positiveInt('runs', flags.runs),
       batch: positiveInt('batch', flags.batch),
       accuracy: positiveInt('accuracy', flags.accuracy),
+    };
+    // progress on stderr, one step per measured model (each takes seconds), so --json output stays clean
+    const progress = createProgress('deploy-bench');
+    const measuring = (i: number) => `measuring ${path.basename(positionals[i])}`;
+    progress.update(0, measuring(0));
+    const rows = await deployBench(positionals, opts, (done, total, r) =>
+      progress.update(done / total, done < total ? `${r.model}: p50 ${r.latencyP50Ms.toFixed(3)} ms; ${measuring(done)}` : `${r.model}: p50 ${r.latencyP50Ms.toFixed(3)} ms`),
+    ).catch((e) => {
+      progress.clear(); // the error message starts on a clean line
+      throw e;
     });
+    progress.done(`${rows.length} model(s)`);
     if (flags.json) console.log(JSON.stringify(rows, null, 2));
     else console.log(formatDeployTable(rows));
     return 0;

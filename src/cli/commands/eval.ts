@@ -1,4 +1,5 @@
 import { Command, oneOf, parseArgs, positiveInt, UsageError } from '../command';
+import { createProgress } from '../progress';
 import { initBackend } from '../../backend';
 import { DatasetName, loadDataset } from '../../data/files';
 import { loadModel } from '../../models/files';
@@ -19,7 +20,10 @@ Prints accuracy, loss and the confusion matrix of a model saved by \`optilab tra
     await initBackend();
     const model = await loadModel(String(flags.model));
     const data = loadDataset(dataset, { split: 'test', limit });
-    const { predictions: _p, ...result } = await evaluate(model, data);
+    // progress on stderr (one step per evaluation batch), so --json output stays clean
+    const progress = createProgress(`eval ${dataset}`);
+    const { predictions: _p, ...result } = await evaluate(model, data, undefined, (done, total) => progress.update(done / total, `${done}/${total} images`));
+    progress.done(`${result.count} images`);
     if (flags.json) {
       console.log(JSON.stringify(result, null, 2));
       return 0;

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, oneOf, parseArgs, positiveInt, UsageError } from '../command';
+import { createProgress } from '../progress';
 import { initBackend } from '../../backend';
 import { DatasetName, loadDataset } from '../../data/files';
 import { loadModel } from '../../models/files';
@@ -41,7 +42,13 @@ Writes an ONNX (opset 13) graph of a model saved by \`optilab train --out <dir>\
     let plan;
     if (flags.int8) {
       const n = calibration ?? 500;
-      plan = await buildPtqPlan(model, { bits: 8 }, loadDataset(dataset, { split: 'train', limit: n }));
+      const progress = createProgress(`calibrate int8 on ${dataset}`);
+      // limit: n, or calibration would stop at its default of 1000 images whatever --calibration says
+      plan = await buildPtqPlan(model, { bits: 8 }, loadDataset(dataset, { split: 'train', limit: n }), {
+        limit: n,
+        onProgress: (done, total) => progress.update(done / total, `${done}/${total} images`),
+      });
+      progress.done(`${n} images`);
     }
     const out = String(flags.out);
     if (format !== 'onnx') {

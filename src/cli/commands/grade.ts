@@ -2,6 +2,7 @@ import { defaultGradingJobs } from '../../grader/engine/jobs';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, parseArgs, positiveInt, UsageError } from '../command';
+import { createProgress } from '../progress';
 import { repoRoot } from '../../lab/checkout';
 import { NotebookFormatError } from '../../grader/assignment/format';
 import { parseRedisUrl } from '../../grader/engine/queue-connection';
@@ -59,6 +60,12 @@ export const command: Command = {
       }
     }
     const width = String(1000).length;
+    // the bar (or progress lines) on stderr, one step per submission; the per-student lines stay on stdout
+    const progress = createProgress(queue === undefined ? 'grade' : 'grade (queue)');
+    const say = (m: string) => {
+      progress.clear();
+      console.log(m);
+    };
     try {
       const s = await gradeSubmissions({
         source,
@@ -69,18 +76,21 @@ export const command: Command = {
         limits,
         sandboxLimits: { memoryMiB: positiveInt('memory', flags.memory) },
         queue,
-        onNotice: (m) => console.log(m),
+        onNotice: say,
         onProgress: (e) => {
           const head = `[${String(e.done).padStart(width)}/${e.total}] ${e.student}`;
-          if (e.error) console.log(`${head}: GRADER ERROR (will be retried on the next run): ${e.error}`);
-          else if (e.skipped) console.log(`${head}: ${e.result!.score}/${e.result!.maxScore} (already graded)`);
-          else console.log(`${head}: ${e.result!.status === 'invalid' ? 'INVALID ' : ''}${e.result!.score}/${e.result!.maxScore} (${e.result!.seconds.toFixed(1)} s${e.result!.restarts ? `, ${e.result!.restarts} kernel restart(s)` : ''})`);
+          if (e.error) say(`${head}: GRADER ERROR (will be retried on the next run): ${e.error}`);
+          else if (e.skipped) say(`${head}: ${e.result!.score}/${e.result!.maxScore} (already graded)`);
+          else say(`${head}: ${e.result!.status === 'invalid' ? 'INVALID ' : ''}${e.result!.score}/${e.result!.maxScore} (${e.result!.seconds.toFixed(1)} s${e.result!.restarts ? `, ${e.result!.restarts} kernel restart(s)` : ''})`);
+          progress.update(e.done / e.total, e.student);
         },
       });
+      progress.done(`${s.total} submission(s)`);
       console.log(`graded ${s.graded}, already graded ${s.skipped}, grader errors ${s.failed.length}, of ${s.total} submissions in ${s.seconds.toFixed(1)} s -> ${s.out}${queue === undefined && s.graded ? imageNote() : ''}`);
       if (queue === undefined && s.graded && sandboxReport()) console.log(sandboxReport());
       return s.failed.length ? 1 : 0;
     } catch (e) {
+      progress.clear();
       if (e instanceof NotebookFormatError) {
         console.error(`the assignment source has problems (run optilab assign validate):\n${e.message}`);
         return 1;

@@ -5,6 +5,7 @@ import * as path from 'path';
 import * as readline from 'readline';
 import { Command, parseArgs, positiveInt, UsageError } from '../command';
 import { EXT_NAMES, installExtensions, jupyterEnv, labPaths } from '../../lab/checkout';
+import { pythonProblem, SYSTEM_PYTHON } from '../../lab/python';
 
 const usage = `usage: optilab lab [--port N] [--no-browser] [--notebook-dir <dir>] [--verbose]
        optilab lab install-extension --prefix <dir>
@@ -23,29 +24,16 @@ includes <dir>/share/jupyter finds them (e.g. --prefix "$(python3 -c 'import sys
 pip-installed JupyterLab). Build them first with scripts/setup.sh.`;
 
 /** The Python that runs the lab's server (labextension/app/server.py on Debian's jupyter_server). */
-export const LAB_PYTHON = '/usr/bin/python3';
+export const LAB_PYTHON = SYSTEM_PYTHON;
 
 /**
- * Why `python` cannot run the lab's server (it is missing, or not an executable file), or null when it can.
+ * Why `python` cannot run the lab's server, or null when it can.
  *
  * @example
  * missingPython('/no/python3'); // 'optilab lab needs /no/python3 (JupyterLab server), which is missing: ...'
  */
 export function missingPython(python = LAB_PYTHON): string | null {
-  const stat = fs.statSync(python, { throwIfNoEntry: false });
-  let problem: string | null = null;
-  if (!stat) problem = 'which is missing';
-  else if (!stat.isFile()) problem = 'which is not a file';
-  else {
-    try {
-      fs.accessSync(python, fs.constants.X_OK);
-    } catch {
-      problem = 'which is not executable';
-    }
-  }
-  if (!problem) return null;
-  return `optilab lab needs ${python} (JupyterLab server), ${problem}: install it with: ` +
-    `apt-get install python3 python3-jupyter-server python3-jupyterlab-server (as root), or run bash scripts/setup.sh`;
+  return pythonProblem(python, 'optilab lab', 'JupyterLab server', ['python3-jupyter-server', 'python3-jupyterlab-server']);
 }
 
 /** The ServerApp arguments of a lab on 127.0.0.1 serving `notebookDir` with only the tslab kernel. */
