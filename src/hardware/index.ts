@@ -1,4 +1,6 @@
-// Barrel of the hardware module: hand-written kernels, the backend's, their measurement, and the roofline.
+// Barrel of the hardware module: hand-written kernels, the backend's, their measurement, and the roofline;
+// memory layouts, the hardware-aware architecture search and simulated compute-in-memory. Isomorphic: the
+// search's JSON-file result cache (search-cache-file.ts) is Node-only and imported by its own path.
 export * from './matrix';
 export * from './gemm-naive';
 export * from './gemm-unrolled';
@@ -23,3 +25,15 @@ export * from './sparse-sweep';
 export * from './sparse-figure';
 export * from './fusion';
 export * from './compare';
+export * from './layout';
+export * from './conv2d-layout';
+export * from './layout-bench';
+export * from './search-space';
+export * from './search-model';
+export * from './mcu-memory';
+export * from './pareto';
+export * from './stable-hash';
+export * from './search-eval';
+export * from './search';
+export * from './cim-kernel';
+export * from './cim-model';
