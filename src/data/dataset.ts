@@ -26,9 +26,27 @@ export function fromBytes(meta: Omit<Dataset, 'images' | 'labels' | 'count'>, pi
   return { ...meta, count, images, labels: labels.slice(0, count) };
 }
 
-/** The first `n` examples (or a copy of a subset by indices). */
+/**
+ * The first `n` examples (all of them when `n` exceeds the count), or a copy of the examples at `indices` (in
+ * that order, repeats allowed). A negative or fractional `n`, or an index that is not a whole number in
+ * 0..count-1, throws a RangeError naming it and the dataset size.
+ *
+ * @example
+ * const calib = subset(train, 500);
+ * const picked = subset(test, [0, 7, 42]);
+ */
 export function subset(data: Dataset, indices: number[] | number): Dataset {
+  const of = `the dataset '${data.name}' (${data.split}) of ${data.count} examples`;
+  if (typeof indices === 'number' && !(Number.isInteger(indices) && indices >= 0)) {
+    throw new RangeError(`subset: the count ${indices} is not a whole number >= 0 (the dataset '${data.name}' (${data.split}) has ${data.count} examples); pass how many of the first examples to take`);
+  }
   const idx = typeof indices === 'number' ? Array.from({ length: Math.min(indices, data.count) }, (_, i) => i) : indices;
+  const valid = data.count ? `indices must be whole numbers in 0..${data.count - 1}` : 'it is empty';
+  idx.forEach((i, k) => {
+    const shown = typeof i === 'string' ? `"${i}"` : String(i);
+    if (!Number.isInteger(i)) throw new RangeError(`subset: indices[${k}] is ${shown}, not a whole number index into ${of}: ${valid}`);
+    if (i < 0 || i >= data.count) throw new RangeError(`subset: indices[${k}] is ${shown}, outside ${of}: ${valid}`);
+  });
   const size = data.height * data.width;
   const images = new Float32Array(idx.length * size);
   const labels = new Uint8Array(idx.length);

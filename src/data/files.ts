@@ -46,11 +46,21 @@ function readFile(file: string, fix: string): Uint8Array {
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** MNIST and Fashion-MNIST images are 28x28; the models of the zoo are built for that size. */
+const IMAGE_SIZE = 28;
+
 function loadPair(name: string, imageFile: string, labelFile: string, split: 'train' | 'test', fix: string, limit?: number): Dataset {
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
     throw new RangeError(`limit must be a positive whole number, got ${limit}`);
   }
   const images = parseIdxImages(readFile(imageFile, fix), imageFile, fix);
+  if (images.rows !== IMAGE_SIZE || images.cols !== IMAGE_SIZE) {
+    throw new DatasetError(
+      imageFile,
+      `holds ${images.count} images of ${images.rows}x${images.cols} pixels, but ${name} images are ${IMAGE_SIZE}x${IMAGE_SIZE} (is it another dataset's file?)`,
+      fix,
+    );
+  }
   const labels = parseIdxLabels(readFile(labelFile, fix), labelFile, fix);
   if (images.count !== labels.length) {
     throw new DatasetError(imageFile, `holds ${images.count} images but ${labelFile} holds ${labels.length} labels`, fix);

@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { decodeModel, num, OnnxModel, OnnxTensor, tensorValues } from './proto';
+import { decodeModel, num, OnnxModel, OnnxTensor, TensorDataError, tensorValues } from './proto';
 import { importConstant, ImportState, OnnxImportError, OP_IMPORTERS, Spec } from './import-ops';
 
 export { OnnxImportError } from './import-ops';
@@ -50,20 +50,27 @@ export function readOnnxFile(file: string): OnnxModel {
  */
 export function importOnnx(source: string | OnnxModel, name = 'imported'): tfl.Sequential {
   const model = typeof source === 'string' ? readOnnxFile(source) : source;
+  // Named in errors about the model's data: the file, or the graph of a model passed decoded.
+  const where = typeof source === 'string' ? source : `the ONNX model${model.graph?.name ? ` '${model.graph.name}'` : ''}`;
   const g = model.graph!;
   const inits = new Map<string, OnnxTensor>(g.initializer.map((t) => [t.name, t]));
   const inputs = g.input.filter((i) => !inits.has(i.name));
   if (inputs.length !== 1) throw new Error(`the ONNX graph has ${inputs.length} inputs; optilab imports image classifiers with exactly one input`);
   const st = inputState(inputs[0].name, inputs[0].type?.tensorType?.shape?.dim.map((d) => (d.dimParam ? -1 : num(d.dimValue as number))) ?? []);
   const inputShape: [number, number, number] = [...st.shape];
-  for (const t of g.initializer) st.consts.set(t.name, tensorValues(t));
+  for (const t of g.initializer) st.consts.set(t.name, tensorValues(t, where));
   for (const t of g.initializer) st.constDims.set(t.name, t.dims.map((d) => num(d)));
   let cur = inputs[0].name;
   for (const n of g.node) {
     const op = n.opType;
     const nodeName = n.name || n.output[0];
     if (op === 'Constant') {
-      importConstant(n, st, nodeName);
+      try {
+        importConstant(n, st, nodeName);
+      } catch (e) {
+        if (e instanceof TensorDataError) throw new TensorDataError(e.tensor, `(the value of node '${nodeName}', Constant) ${e.problem}`, where);
+        throw e;
+      }
       continue;
     }
     if (n.input[0] !== cur) throw new OnnxImportError(nodeName, op, `the graph is not a single chain (its first input '${n.input[0]}' is not the previous result '${cur}'); optilab imports sequential models`);

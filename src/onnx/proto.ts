@@ -165,14 +165,59 @@ export function decodeModel(bytes: Uint8Array, source = 'the ONNX data'): OnnxMo
 }
 
 /**
- * The values of an initializer as numbers (float, int8, uint8, int32, int64), raw or typed storage.
+ * An initializer (or constant) whose data does not fit its declared dims or element type: names the file (when
+ * known), the tensor and what was found, e.g. "m.onnx: tensor 'fc1.weight' has dims [32, 784] (25088 float32
+ * values, 100352 bytes) but its raw_data holds 100000 bytes: ...".
+ */
+export class TensorDataError extends Error {
+  constructor(
+    /** The tensor's name ('' for the unnamed value of a Constant node). */
+    readonly tensor: string,
+    /** What is wrong, after the tensor's name ("has dims [...] but ..."). */
+    readonly problem: string,
+    source?: string,
+  ) {
+    super(`${source ? `${source}: ` : ''}${tensor ? `tensor '${tensor}'` : 'an unnamed tensor'} ${problem}`);
+    this.name = 'TensorDataError';
+  }
+}
+
+/** Element types tensorValues reads: name, bytes per element in raw_data, and the typed field used without raw_data. */
+const ELEMENTS: Record<number, { type: string; bytes: number; field: 'floatData' | 'int32Data' | 'int64Data'; proto: string }> = {
+  [DT.FLOAT]: { type: 'float32', bytes: 4, field: 'floatData', proto: 'float_data' },
+  [DT.INT8]: { type: 'int8', bytes: 1, field: 'int32Data', proto: 'int32_data' },
+  [DT.UINT8]: { type: 'uint8', bytes: 1, field: 'int32Data', proto: 'int32_data' },
+  [DT.INT32]: { type: 'int32', bytes: 4, field: 'int32Data', proto: 'int32_data' },
+  [DT.INT64]: { type: 'int64', bytes: 8, field: 'int64Data', proto: 'int64_data' },
+};
+
+/**
+ * The values of an initializer as numbers (float, int8, uint8, int32, int64), raw or typed storage. Data shorter
+ * or longer than the product of the dims throws a {@link TensorDataError} naming `source` (the file) and the tensor.
  *
  * @example
- * const w = tensorValues(init); // Float32Array for FLOAT
+ * const w = tensorValues(init, 'mnist.onnx'); // Float32Array for FLOAT
  */
-export function tensorValues(t: OnnxTensor): Float32Array | Int32Array | Float64Array {
-  const count = (t.dims ?? []).reduce<number>((a, d) => a * num(d), 1);
+export function tensorValues(t: OnnxTensor, source?: string): Float32Array | Int32Array | Float64Array {
+  const el = ELEMENTS[t.dataType];
+  if (!el) throw new TensorDataError(t.name, `has element type ${t.dataType}; only float32, int8, uint8, int32 and int64 are read`, source);
+  const dims = (t.dims ?? []).map((d) => num(d));
+  const count = dims.reduce<number>((a, d) => a * d, 1);
   const raw = t.rawData && t.rawData.length ? t.rawData : undefined;
+  const declared = `has dims [${dims.join(', ')}] (${count} ${el.type} value${count === 1 ? '' : 's'}`;
+  const fix = 'the file is truncated or corrupted, or was written by a broken exporter; re-export or re-download the model';
+  if (raw) {
+    if (raw.length !== count * el.bytes) throw new TensorDataError(t.name, `${declared}, ${count * el.bytes} bytes) but its raw_data holds ${raw.length} bytes: ${fix}`, source);
+  } else {
+    const n = t[el.field]?.length ?? 0;
+    if (n !== count && n === 0 && (t as { dataLocation?: number }).dataLocation === 1) {
+      throw new TensorDataError(t.name, `${declared}) stored in an external data file, which optilab does not read: export the model with its weights inside the .onnx file`, source);
+    }
+    if (n !== count) {
+      const found = n ? `its ${el.proto} holds ${n} value${n === 1 ? '' : 's'}` : `it holds no data (neither raw_data nor ${el.proto})`;
+      throw new TensorDataError(t.name, `${declared}) but ${found}: ${fix}`, source);
+    }
+  }
   const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : undefined;
   switch (t.dataType) {
     case DT.FLOAT: {
@@ -189,13 +234,11 @@ export function tensorValues(t: OnnxTensor): Float32Array | Int32Array | Float64
       for (let i = 0; i < count; i++) out[i] = t.dataType === DT.INT8 ? view.getInt8(i) : t.dataType === DT.UINT8 ? view.getUint8(i) : view.getInt32(i * 4, true);
       return out;
     }
-    case DT.INT64: {
+    default: {
       if (!view) return Float64Array.from((t.int64Data ?? []).map((v) => num(v)));
       const out = new Float64Array(count);
       for (let i = 0; i < count; i++) out[i] = Number(view.getBigInt64(i * 8, true));
       return out;
     }
-    default:
-      throw new Error(`tensor '${t.name}' has element type ${t.dataType}; only float32, int8, uint8, int32 and int64 are read`);
   }
 }

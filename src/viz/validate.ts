@@ -98,7 +98,16 @@ function checkVersion(c: Checker, p: Record<string, unknown>, supported: number,
   return true;
 }
 
-function checkMask(c: Checker, m: unknown, path: string): void {
+/** `shape` viewed as [rows, cols] as masks are (cols = the last dimension, rows = the product of the others). */
+function matrixOf(shape: number[]): [number, number] {
+  if (shape.length === 0) return [1, 1];
+  return [shape.slice(0, -1).reduce((a, b) => a * b, 1), shape[shape.length - 1]];
+}
+
+const MASK_FIX = "rebuild it from the layer's weights with sparsityLayer(name, shape, mask), or fix the layer's shape";
+
+/** Checks a mask view; with the layer's (valid) `shape`, also that the mask covers exactly that tensor. */
+function checkMask(c: Checker, m: unknown, path: string, shape?: number[]): void {
   if (!c.object(m, path)) return;
   if (m.kind !== 'bits' && m.kind !== 'density') {
     c.fail(`${path}.kind`, `expected 'bits' or 'density', got ${describe(m.kind)}`);
@@ -106,7 +115,10 @@ function checkMask(c: Checker, m: unknown, path: string): void {
   }
   if (!c.number(m.rows, `${path}.rows`, { min: 1, int: true }) || !c.number(m.cols, `${path}.cols`, { min: 1, int: true })) return;
   const cells = m.rows * m.cols;
+  const [rows, cols] = shape ? matrixOf(shape) : [0, 0];
+  const view = shape ? `the layer's shape [${shape.join(', ')}], viewed as ${rows}x${cols} (rows = the product of all but the last dimension, cols = the last)` : '';
   if (m.kind === 'bits') {
+    if (shape && (m.rows !== rows || m.cols !== cols)) c.fail(path, `a ${m.rows}x${m.cols} mask does not fit ${view}: ${MASK_FIX}`);
     if (!c.string(m.bits, `${path}.bits`)) return;
     let bytes: Uint8Array;
     try {
@@ -119,19 +131,53 @@ function checkMask(c: Checker, m: unknown, path: string): void {
       c.fail(`${path}.bits`, `holds ${bytes.length} bytes, ${packedByteLength(cells)} needed for ${m.rows}x${m.cols} bits`);
     }
   } else {
-    c.number(m.cellRows, `${path}.cellRows`, { min: 1, int: true });
-    c.number(m.cellCols, `${path}.cellCols`, { min: 1, int: true });
+    const cellsOk = c.number(m.cellRows, `${path}.cellRows`, { min: 1, int: true }) && c.number(m.cellCols, `${path}.cellCols`, { min: 1, int: true });
+    if (shape && cellsOk) {
+      const cr = m.cellRows as number;
+      const cc = m.cellCols as number;
+      const gr = Math.ceil(rows / cr);
+      const gc = Math.ceil(cols / cc);
+      if (m.rows !== gr || m.cols !== gc) {
+        c.fail(path, `a ${m.rows}x${m.cols} grid of ${cr}x${cc}-weight cells does not fit ${view}, which needs a ${gr}x${gc} grid: ${MASK_FIX}`);
+      }
+    }
     if (c.numbers(m.density, `${path}.density`, cells)) {
-      const bad = (m.density as number[]).findIndex((x) => !(x >= 0 && x <= 1));
+      // null stands for NaN in JSON: not a fraction, and `null >= 0` would let it through
+      const bad = (m.density as (number | null)[]).findIndex((x) => x === null || !(x >= 0 && x <= 1));
       if (bad >= 0) c.fail(`${path}.density[${bad}]`, `must be a fraction in [0, 1], got ${m.density[bad]}`);
     }
   }
 }
 
-function checkShape(c: Checker, v: unknown, path: string): void {
-  if (c.array(v, path) && v.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 1)) {
-    c.fail(path, `expected positive whole dimensions, got [${v.join(', ')}]`);
+/** Checks a tensor shape; true when it is an array of positive whole dimensions. */
+function checkShape(c: Checker, v: unknown, path: string): v is number[] {
+  if (!c.array(v, path)) return false;
+  if (v.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 1)) return c.fail(path, `expected positive whole dimensions, got [${v.join(', ')}]`);
+  return true;
+}
+
+const GRANULARITIES = ['tensor', 'channel', 'group'];
+
+/**
+ * How many scales / zero points a layer of `shape` quantized with `format` has (the layout of
+ * src/quantize/qparams.ts sliceLayout, channels along the last axis), and what they are for; null when the
+ * format is not valid (reported at `path`).
+ */
+function expectedScales(c: Checker, shape: number[] | undefined, format: Record<string, unknown>, path: string): { count: number; what: string } | null {
+  const g = format.granularity;
+  if (typeof g !== 'string' || !GRANULARITIES.includes(g)) {
+    c.fail(`${path}.granularity`, `expected 'tensor', 'channel' or 'group', got ${describe(g)}`);
+    return null;
   }
+  if (g === 'group' && !c.number(format.groupSize, `${path}.groupSize`, { min: 1, int: true })) return null;
+  if (!shape) return null;
+  const channels = shape.length ? shape[shape.length - 1] : 1;
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (g === 'tensor') return { count: 1, what: 'per-tensor quantization' };
+  if (g === 'channel') return { count: channels, what: `one per channel of the last axis of shape [${shape.join(', ')}]` };
+  const size = format.groupSize as number;
+  const groups = Math.ceil(n / channels / size);
+  return { count: channels * groups, what: `${channels} channels of the last axis of shape [${shape.join(', ')}] x ${groups} groups of ${size}` };
 }
 
 function checkSeries(c: Checker, v: unknown, path: string, length: number): void {
@@ -157,9 +203,9 @@ export function validateSparsityPayload(value: unknown): Validation<SparsityPayl
         const at = `layers[${i}]`;
         if (!c.object(l, at)) return;
         c.string(l.name, `${at}.name`);
-        checkShape(c, l.shape, `${at}.shape`);
+        const shapeOk = checkShape(c, l.shape, `${at}.shape`);
         c.number(l.sparsity, `${at}.sparsity`, { min: 0, max: 1 });
-        checkMask(c, l.mask, `${at}.mask`);
+        checkMask(c, l.mask, `${at}.mask`, shapeOk ? (l.shape as number[]) : undefined);
       });
     }
     if (p.history !== undefined && c.object(p.history, 'history')) {
@@ -193,10 +239,18 @@ export function validateQuantizationPayload(value: unknown): Validation<Quantiza
         const at = `layers[${i}]`;
         if (!c.object(l, at)) return;
         c.string(l.name, `${at}.name`);
-        checkShape(c, l.shape, `${at}.shape`);
-        if (c.object(l.format, `${at}.format`)) c.number(l.format.bits, `${at}.format.bits`, { min: 1, max: 64, int: true });
-        c.numbers(l.scales, `${at}.scales`);
-        c.numbers(l.zeroPoints, `${at}.zeroPoints`);
+        const shapeOk = checkShape(c, l.shape, `${at}.shape`);
+        let expected: { count: number; what: string } | null = null;
+        if (c.object(l.format, `${at}.format`)) {
+          c.number(l.format.bits, `${at}.format.bits`, { min: 1, max: 64, int: true });
+          expected = expectedScales(c, shapeOk ? (l.shape as number[]) : undefined, l.format, `${at}.format`);
+        }
+        for (const k of ['scales', 'zeroPoints'] as const) {
+          if (c.numbers(l[k], `${at}.${k}`) && expected && (l[k] as unknown[]).length !== expected.count) {
+            const n = (l[k] as unknown[]).length;
+            c.fail(`${at}.${k}`, `expected ${expected.count} value${expected.count === 1 ? '' : 's'} (${expected.what}), got ${n}: emit the payload with buildQuantizationPayload, or fix the layer's shape or format`);
+          }
+        }
         if (c.array(l.methods, `${at}.methods`)) {
           l.methods.forEach((m, k) => {
             const mat = `${at}.methods[${k}]`;

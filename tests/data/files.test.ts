@@ -103,3 +103,30 @@ test('encodeIdx and parseIdxImages round trip', () => {
   assert.equal(parsed.count, 2);
   assert.deepEqual(Array.from(parsed.pixels), Array.from(px));
 });
+
+/** A folder holding synthetic IDX files: `count` images of rows x cols and their labels (gzipped with `gz`). */
+function synthetic(count: number, rows: number, cols: number, gz = false): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optilab-idx-shape-'));
+  const images = encodeIdx('images', Uint8Array.from({ length: count * rows * cols }, (_, i) => i % 256), count, rows, cols);
+  const labels = encodeIdx('labels', Uint8Array.from({ length: count }, (_, i) => i % 10), count);
+  const ext = gz ? '.gz' : '';
+  fs.writeFileSync(path.join(dir, IMAGES + ext), gz ? zlib.gzipSync(images) : images);
+  fs.writeFileSync(path.join(dir, LABELS + ext), gz ? zlib.gzipSync(labels) : labels);
+  return dir;
+}
+
+test('IDX images that are not 28x28 are refused, naming the file and the shape found', () => {
+  for (const [rows, cols] of [[8, 8], [28, 27], [32, 32]]) {
+    const dir = synthetic(3, rows, cols);
+    assert.throws(() => loadMnist({ split: 'test', dir }), (e: unknown) => {
+      assert.ok(e instanceof DatasetError, String(e));
+      assert.equal(e.file, path.join(dir, IMAGES));
+      assert.match(e.message, new RegExp(`${IMAGES}: holds 3 images of ${rows}x${cols} pixels, but mnist images are 28x28`));
+      assert.match(e.message, /another dataset's file/);
+      return true;
+    }, `${rows}x${cols}`);
+  }
+  const gz = synthetic(2, 14, 28, true);
+  assert.throws(() => loadFashionMnist({ split: 'test', dir: gz }), /t10k-images-idx3-ubyte\.gz: holds 2 images of 14x28 pixels, but fashion-mnist images are 28x28.*apt-get install dataset-fashion-mnist/);
+  assert.equal(loadMnist({ split: 'test', dir: synthetic(3, 28, 28) }).count, 3, 'synthetic 28x28 files load');
+});

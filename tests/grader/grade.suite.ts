@@ -77,6 +77,29 @@ test('killed mid-run and restarted: every student graded once, nothing lost or c
   assert.match(third.stdout, new RegExp(`graded 0, already graded ${MEANS.length},`));
 });
 
+test('a rerun with other limits (--memory, --cell-timeout) grades everyone again; with the same limits nothing', () => {
+  const out = path.join(work, 'out-resume'); // every student graded under the default limits by the test above
+  const before = results(out);
+  assert.equal(before.size, MEANS.length);
+  const memory = runCli(['grade', subs, '--assignment', source, '--out', out, '--memory', '1024']);
+  assert.equal(memory.status, 0, memory.stdout + memory.stderr);
+  assert.match(memory.stdout, new RegExp(`${MEANS.length} result\\(s\\) .* were graded under other limits`));
+  assert.match(memory.stdout, new RegExp(`graded ${MEANS.length}, already graded 0,`));
+  const after = results(out);
+  for (const [student, r] of before) {
+    assert.notEqual(after.get(student)!.gradedAt, r.gradedAt, `${student} was graded again`);
+    assert.notEqual(after.get(student)!.settingsHash, r.settingsHash, student);
+    assert.equal(after.get(student)!.score, r.score, student);
+  }
+  const same = runCli(['grade', subs, '--assignment', source, '--out', out, '--memory', '1024']);
+  assert.match(same.stdout, new RegExp(`graded 0, already graded ${MEANS.length},`));
+  const timeout = runCli(['grade', subs, '--assignment', source, '--out', out, '--memory', '1024', '--cell-timeout', '30']);
+  assert.equal(timeout.status, 0, timeout.stdout + timeout.stderr);
+  assert.match(timeout.stdout, new RegExp(`graded ${MEANS.length}, already graded 0,`));
+  const csv = fs.readFileSync(path.join(out, 'grades.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv.length, MEANS.length + 1, 'each student counted once');
+});
+
 test('a zip of submissions grades like the folder; Gradescope results.json per student', () => {
   const zip = path.join(work, 'subs.zip');
   const z = spawnSync('/usr/bin/python3', ['-m', 'zipfile', '-c', zip, ...fs.readdirSync(subs)], { cwd: subs });

@@ -67,3 +67,58 @@ test('assert* throw PayloadError; validatePayload rejects unknown MIME types', (
   assert.match(errorsOf(validatePayload('text/plain', {})), /unknown MIME type 'text\/plain'/);
   assert.equal(validatePayload(SPARSITY_MIME, sampleSparsity()).ok, true);
 });
+
+test("a sparsity mask must fit its layer's shape (exact bits and density grids)", () => {
+  const bits = sampleSparsity();
+  bits.layers[0].shape = [5, 5, 1, 8]; // the mask is 25x6
+  assert.match(
+    errorsOf(validateSparsityPayload(bits)),
+    /^layers\[0\]\.mask: a 25x6 mask does not fit the layer's shape \[5, 5, 1, 8\], viewed as 25x8 \(rows = the product of all but the last dimension, cols = the last\): rebuild it from the layer's weights with sparsityLayer\(name, shape, mask\)/m,
+  );
+  const swapped = sampleSparsity();
+  swapped.layers[1].shape = [12, 16]; // same size, transposed
+  assert.match(errorsOf(validateSparsityPayload(swapped)), /layers\[1\]\.mask: a 16x12 mask does not fit the layer's shape \[12, 16\], viewed as 12x16/);
+  const grid = sampleSparsity();
+  grid.layers[2].shape = [600, 700]; // a 50x50 grid of 12x10 cells covers 600x500
+  assert.match(errorsOf(validateSparsityPayload(grid)), /layers\[2\]\.mask: a 50x50 grid of 12x10-weight cells does not fit the layer's shape \[600, 700\], viewed as 600x700 .*which needs a 50x70 grid/);
+  const flat = sampleSparsity();
+  flat.layers[1].shape = [192];
+  assert.match(errorsOf(validateSparsityPayload(flat)), /layers\[1\]\.mask: a 16x12 mask does not fit the layer's shape \[192\], viewed as 1x192/);
+});
+
+test('null densities (NaN in JSON) are not fractions', () => {
+  const s = sampleSparsity();
+  (s.layers[2].mask as { density: (number | null)[] }).density[3] = null;
+  assert.match(errorsOf(validateSparsityPayload(s)), /layers\[2\]\.mask\.density\[3\]: must be a fraction in \[0, 1\], got null/);
+  const text = JSON.stringify(sampleSparsity()).replace(/"density":\[[^,\]]+/, '"density":[null');
+  assert.match(errorsOf(validateSparsityPayload(text)), /layers\[2\]\.mask\.density\[0\]: must be a fraction in \[0, 1\], got null/);
+});
+
+test('quantization scales and zero points must number one per tensor, channel or group of the shape', () => {
+  const tensor = sampleQuantization();
+  tensor.layers[0].scales.push(0.1); // per-tensor: 1
+  assert.match(errorsOf(validateQuantizationPayload(tensor)), /layers\[0\]\.scales: expected 1 value \(per-tensor quantization\), got 2: emit the payload with buildQuantizationPayload/);
+
+  const channel = sampleQuantization();
+  channel.layers[0].format.granularity = 'channel'; // shape [5, 5, 1, 80]: 80 channels
+  channel.layers[0].scales = Array(80).fill(0.01);
+  channel.layers[0].zeroPoints = Array(79).fill(0);
+  const ct = errorsOf(validateQuantizationPayload(channel));
+  assert.match(ct, /layers\[0\]\.zeroPoints: expected 80 values \(one per channel of the last axis of shape \[5, 5, 1, 80\]\), got 79/);
+  assert.doesNotMatch(ct, /layers\[0\]\.scales/);
+
+  const group = sampleQuantization();
+  group.layers[1].format = { ...group.layers[1].format, granularity: 'group', groupSize: 16 }; // [40, 50]: 50 channels x ceil(40 / 16) = 3 groups
+  group.layers[1].scales = Array(150).fill(0.01);
+  group.layers[1].zeroPoints = Array(150).fill(0);
+  assert.equal(validateQuantizationPayload(group).ok, true, 'a matching per-group payload is valid');
+  group.layers[1].scales = Array(50).fill(0.01);
+  assert.match(errorsOf(validateQuantizationPayload(group)), /layers\[1\]\.scales: expected 150 values \(50 channels of the last axis of shape \[40, 50\] x 3 groups of 16\), got 50/);
+
+  const noGroup = sampleQuantization();
+  noGroup.layers[1].format.granularity = 'group';
+  assert.match(errorsOf(validateQuantizationPayload(noGroup)), /layers\[1\]\.format\.groupSize: expected a number, got undefined/);
+  const unknown = sampleQuantization();
+  (unknown.layers[0].format as { granularity: string }).granularity = 'row';
+  assert.match(errorsOf(validateQuantizationPayload(unknown)), /layers\[0\]\.format\.granularity: expected 'tensor', 'channel' or 'group', got "row"/);
+});

@@ -18,9 +18,19 @@ validate  checks an assignment source: cell metadata (unique grade_ids, points o
 release   writes the student version to <dir>/<name>.ipynb: solutions replaced by a stub, hidden tests
           removed, outputs cleared, locked and tests cells marked read-only and checksummed.`;
 
-function readSource(file: string) {
-  if (!file) throw new UsageError('missing the source notebook');
+const SOURCE_ARGS = { validate: 'validate <source.ipynb>', release: 'release <source.ipynb> --out <dir>' } as const;
+
+/** The absolute path of the one source notebook a subcommand was given (UsageError when none, several or a folder). */
+function sourcePath(sub: keyof typeof SOURCE_ARGS, positionals: string[]): string {
+  if (positionals.length === 0) throw new UsageError(`${sub} needs the source notebook: optilab assign ${SOURCE_ARGS[sub]}`);
+  if (positionals.length > 1) throw new UsageError(`${sub} takes one source notebook, got ${positionals.length} (${positionals.join(', ')})`);
+  const file = path.resolve(positionals[0]);
   if (!fs.existsSync(file)) throw new UsageError(`${file} does not exist`);
+  if (fs.statSync(file).isDirectory()) throw new UsageError(`${file} is a folder, not a notebook: pass the source .ipynb file`);
+  return file;
+}
+
+function readSource(file: string) {
   return parseNotebook(fs.readFileSync(file, 'utf8'), path.basename(file));
 }
 
@@ -32,8 +42,8 @@ export const command: Command = {
     const [sub, ...rest] = args;
     if (sub === 'release') {
       const { flags, positionals } = parseArgs(rest, { out: 'string' });
+      const file = sourcePath('release', positionals);
       if (!flags.out) throw new UsageError('release needs --out <dir>');
-      const file = path.resolve(positionals[0] ?? '');
       let student;
       try {
         student = release(readSource(file));
@@ -52,7 +62,7 @@ export const command: Command = {
     }
     if (sub === 'validate') {
       const { flags, positionals } = parseArgs(rest, { 'cell-timeout': 'int' });
-      const file = path.resolve(positionals[0] ?? '');
+      const file = sourcePath('validate', positionals);
       let nb;
       try {
         nb = readSource(file);

@@ -6,8 +6,9 @@
  * <out>: results/<student>.json (the record of truth, written atomically and last), feedback/<student>.html,
  * gradescope/<student>/results.json, gradebook.sqlite (sql.js, saved atomically after every result) and
  * grades.csv. Resumable: a student whose results/<student>.json matches the current source and submission
- * (sha256 of both) is skipped, and the gradebook is re-synchronized from results/ on start, so a run killed at
- * any moment loses at most the submissions in flight and never counts one twice.
+ * (sha256 of both) and was graded under the same limits (its settings hash) is skipped, and the gradebook is
+ * re-synchronized from results/ on start, so a run killed at any moment loses at most the submissions in flight
+ * and never counts one twice; a run with other limits (--cell-timeout, --memory, ...) grades everyone again.
  *
  * Where the submissions are graded is a {@link GradingEngine}: local kernels (the default, ./local-engine.ts),
  * or the workers of a Redis queue (`queue`, see ./queue.ts). Either way every result goes through the same
@@ -95,7 +96,8 @@ export async function gradeSubmissions(opts: GradeOptions): Promise<GradeSummary
       extractSubmissionsZip(opts.submissions, subDir);
     }
     const subs = listSubmissions(subDir, assignment.assignment);
-    const output = await GradeOutput.open(opts.out, opts.onNotice);
+    // A result graded under other limits is not current: a rerun with another --memory or --cell-timeout regrades.
+    const output = await GradeOutput.open(opts.out, opts.onNotice, { limits, sandboxLimits: opts.sandboxLimits });
     try {
       const todo: PendingSubmission[] = [];
       let done = 0;
