@@ -60,6 +60,7 @@ export const command: Command = {
       }
     }
     const width = String(1000).length;
+    const workerLimits = new Set<string>();
     // the bar (or progress lines) on stderr, one step per submission; the per-student lines stay on stdout
     const progress = createProgress(queue === undefined ? 'grade' : 'grade (queue)');
     const say = (m: string) => {
@@ -78,6 +79,7 @@ export const command: Command = {
         queue,
         onNotice: say,
         onProgress: (e) => {
+          if (e.result?.limitsInForce) workerLimits.add(e.result.limitsInForce);
           const head = `[${String(e.done).padStart(width)}/${e.total}] ${e.student}`;
           if (e.error) say(`${head}: GRADER ERROR (will be retried on the next run): ${e.error}`);
           else if (e.skipped) say(`${head}: ${e.result!.score}/${e.result!.maxScore} (already graded)`);
@@ -88,6 +90,8 @@ export const command: Command = {
       progress.done(`${s.total} submission(s)`);
       console.log(`graded ${s.graded}, already graded ${s.skipped}, grader errors ${s.failed.length}, of ${s.total} submissions in ${s.seconds.toFixed(1)} s -> ${s.out}${queue === undefined && s.graded ? imageNote() : ''}`);
       if (queue === undefined && s.graded && sandboxReport()) console.log(sandboxReport());
+      // on a queue the kernels ran on the workers: their reports, one line per distinct set of limits
+      for (const line of workerLimits) console.log(`on the workers: ${line}`);
       return s.failed.length ? 1 : 0;
     } catch (e) {
       progress.clear();

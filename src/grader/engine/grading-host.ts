@@ -13,7 +13,7 @@ import { Assignment, gradeSubmission, prepareAssignment } from './engine';
 import { kernelContext } from './context';
 import { GradeJobData } from './queue';
 import { KernelPool } from '../trusted/runner';
-import { SandboxLimits } from '../kernel/sandbox';
+import { SandboxLimits, sandboxReport } from '../kernel/sandbox';
 import { SubmissionResult } from '../output/result';
 
 /** Messages from the worker to its grading host. */
@@ -85,7 +85,8 @@ export function runGradingHost(repo: string, jobs: number): void {
         }
         const file = d.file ? { name: d.file.name, bytes: Buffer.from(d.file.base64, 'base64') } : null;
         const result = await gradeSubmission(d.student, file, a, poolFor(d.sandboxLimits), d.limits);
-        send({ type: 'result', id: m.id, result });
+        const limitsInForce = sandboxReport();
+        send({ type: 'result', id: m.id, result: limitsInForce ? { ...result, limitsInForce } : result });
       } catch (e) {
         send({ type: 'error', id: m.id, error: (e as Error).message ?? String(e) });
       }

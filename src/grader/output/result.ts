@@ -22,6 +22,11 @@ export interface SubmissionResult {
    * Missing in results of graders before it (such a result is graded again too).
    */
   settingsHash?: string;
+  /**
+   * The sandbox limits in force where it was graded, as the grading machine reported them (the `limits: ...` line
+   * of `sandboxReport`); set by queue workers, so `optilab grade --queue` can say which limits held on the workers.
+   */
+  limitsInForce?: string;
   /** 'graded', or 'invalid' when the file could not be graded at all (not a tslab nbformat-4 notebook). */
   status: 'graded' | 'invalid';
   score: number;
