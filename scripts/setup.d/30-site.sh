@@ -2,7 +2,8 @@
 # The course site: installs site/ (its own npm root and committed lockfile: Docusaurus 3.10, plotly, sucrase,
 # KaTeX, local search, playwright-core for the browser tests) and builds it into site/build. Both steps are
 # skipped when their inputs did not change (a hash of the site sources, all of the compiled library in src/dist
-# (the notebook runtime bundles its core), bench results and notebooks is kept in site/build/.inputs-sha).
+# (the notebook runtime bundles its core), bench results, notebooks and the Fashion-MNIST files the site serves is
+# kept in site/build/.inputs-sha).
 # Needs the library compiled (npm run build).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,6 +27,8 @@ inputs_sha() {
     find "$ROOT/bench/results" -maxdepth 1 -name '*.json' 2>/dev/null || true
     find "$ROOT/notebooks" -maxdepth 1 -name '*.ipynb' 2>/dev/null || true
     find "$ROOT/.cache/executed" -maxdepth 1 -name "*.ipynb" 2>/dev/null || true
+    # Fashion-MNIST of Debian dataset-fashion-mnist, served to the notebook runner (site/scripts/prepare-runtime.mjs).
+    find /usr/share/datasets/fashion-mnist -maxdepth 1 -name '*.gz' 2>/dev/null || true
   } | LC_ALL=C sort | xargs -d '\n' sha1sum | sha1sum | cut -d' ' -f1
 }
 sha=$(inputs_sha)

@@ -14,3 +14,7 @@ declare module '@site/src/generated/exercises.json' {
   const html: Record<string, { prompt: string; explanation: string; options?: Record<string, string> }>;
   export default html;
 }
+declare module '@site/src/generated/runtime.json' {
+  const runtime: { optilab: string; fashionMnist: boolean };
+  export default runtime;
+}

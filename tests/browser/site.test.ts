@@ -85,6 +85,33 @@ test('every page loads without console errors and every figure renders with plot
   metrics.figures = figures;
 });
 
+test('hardware page: training and inference throughput are two figures, titled for what they plot, one bar group per row, with the commit', async () => {
+  const bench = JSON.parse(fs.readFileSync(path.join(ROOT, 'bench', 'results', 'training.json'), 'utf8')) as { rows: unknown[]; provenance?: { git?: { head?: string } } };
+  const { page, context, errors } = await open('/hardware');
+  await figuresDrawn(page);
+  const read = (id: string) => page.$eval(`[data-figure="${id}"]`, (e: Element) => {
+    const gd = e as HTMLElement & { data: { name: string; x: string[][] }[]; layout: { title: { text: string } } };
+    const box = e.closest('figure');
+    return { title: gd.layout.title.text, traces: gd.data.map((t) => t.name), x: gd.data[0].x, caption: box?.querySelector('figcaption')?.textContent ?? '' };
+  });
+  for (const [id, title] of [['training-train', /^Training throughput, batch 64, Adam/], ['training-infer', /^Inference throughput, batch 256/]] as const) {
+    const f = await read(id);
+    assert.match(f.title, title, `${id} title`);
+    assert.doesNotMatch(f.title, /one thread/, `${id}: the rows cover several thread settings`);
+    assert.deepEqual(f.traces, ['optilab', 'PyTorch CPU']);
+    // one (model, setting) category per row: no two rows drawn into the same bar slot
+    const pairs = f.x[0].map((m: string, i: number) => `${m} / ${f.x[1][i]}`);
+    assert.equal(new Set(pairs).size, bench.rows.length, `${id}: categories ${pairs.join('; ')}`);
+    assert.match(f.caption, /Source: bench\/results\/training\.json/);
+    if (bench.provenance?.git?.head) assert.ok(f.caption.includes(bench.provenance.git.head.slice(0, 12)), `${id} caption names the commit: ${f.caption}`);
+  }
+  const prose = await page.locator('article').textContent();
+  assert.match(prose ?? '', /Training throughput first \(batch 64, Adam\)/);
+  assert.match(prose ?? '', /inference throughput \(batch 256/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('numeric exercise: a wrong answer gets a hint, the right one is accepted and remembered', async () => {
   const { page, context, errors } = await open('/quantization');
   const box = exerciseBox(page, 'quant-scale');

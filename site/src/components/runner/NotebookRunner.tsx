@@ -1,6 +1,6 @@
 /**
  * The runnable notebook: editable code cells, Run cell / Run all / Interrupt / Restart, live outputs, the
- * compute backend and MNIST download progress, autosave of edits (localStorage), Download .ipynb and Reset to
+ * compute backend and dataset download progress, autosave of edits (localStorage), Download .ipynb and Reset to
  * original. The session worker (TypeScript compiler, optilab, tfjs) loads only when a cell first runs.
  */
 import React, { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
@@ -8,7 +8,8 @@ import { OutputView, type Notebook, type Output } from '../NotebookView';
 import { NotebookSession } from './session';
 import { appendOutput, labOnlyReason, type LiveOutput } from './outputs';
 import type { FromWorker } from './protocol';
-import type { FetchProgress } from './mnist';
+import type { FetchProgress } from './datasets';
+import { DATASET_LABEL } from './dataset-names';
 import { formatBytes } from './bytes';
 
 type CellRun = { state: 'queued' | 'running' | 'ok' | 'error' | 'interrupted' | 'lab-only'; outputs: LiveOutput[]; count?: number };
@@ -190,7 +191,7 @@ export default function NotebookRunner({ nb }: { nb: Notebook }): ReactNode {
         <span className="ol-nb-status">
           Session: <b data-state="">{state}</b>
           {backend && <> · tfjs backend: <b data-backend-name="">{backend}</b></>}
-          {data && <> · MNIST {data.file}: <span data-mnist-status="">{data.fromCache ? (data.done ? 'loaded from the browser cache' : 'reading the browser cache') : data.done ? 'downloaded' : 'downloading'}</span> <span data-mnist-size="">{data.done ? formatBytes(data.total || data.loaded) : `${formatBytes(data.loaded)}${data.total ? ` / ${formatBytes(data.total)}` : ''}`}</span>
+          {data && <> · <span data-dataset={data.dataset}>{DATASET_LABEL[data.dataset]}</span> {data.file}: <span data-mnist-status="">{data.fromCache ? (data.done ? 'loaded from the browser cache' : 'reading the browser cache') : data.done ? 'downloaded' : 'downloading'}</span> <span data-mnist-size="">{data.done ? formatBytes(data.total || data.loaded) : `${formatBytes(data.loaded)}${data.total ? ` / ${formatBytes(data.total)}` : ''}`}</span>
             {data.total > 0 && !data.done && <progress max={data.total} value={data.loaded} data-mnist-progress="" />}</>}
           {edited && <> · <span data-edited="">your edits are saved in this browser</span></>}
         </span>

@@ -5,6 +5,7 @@
  */
 import { compileCell, CellCompileError, type CompiledCell } from './transform';
 import type { CellFrame, FromWorker, ToWorker } from './protocol';
+import { datasetsRead } from './dataset-names';
 
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
 const AsyncFunction = (async () => undefined).constructor as new (...args: string[]) => (imp: (s: string) => Promise<unknown>) => Promise<unknown>;
@@ -68,6 +69,7 @@ function loadOptilab() {
     optilab = import('./optilab-browser').then(async (m) => {
       m.setDisplaySink((bundle) => post({ type: 'display', id: current, bundle }));
       m.setProgressHook((p) => post({ type: 'train', id: current, p }));
+      m.setDataProgressHook((p) => post({ type: 'data', id: current, p }));
       post({ type: 'backend', name: await m.initBackend() });
       return m;
     });
@@ -85,19 +87,13 @@ async function importModule(spec: string): Promise<unknown> {
   throw new Error(`import '${spec}': the browser session provides optilab, tslab, @tensorflow/tfjs-core and @tensorflow/tfjs-layers only`);
 }
 
-/** Fetches the MNIST splits a cell will read, before it runs (loadMnist stays synchronous, as in Node). */
+/** Fetches the dataset splits a cell will read, before it runs (the loaders stay synchronous, as in Node). */
 async function prefetch(source: string): Promise<void> {
-  const training = /trainCached|loadDataset/.test(source);
-  const uses = /loadMnist|loadDataset|trainCached/.test(source);
-  if (!uses) return;
-  const m = await loadOptilab();
-  void m;
-  const { ensureMnist } = await import('./mnist');
-  const splits = new Set<'train' | 'test'>();
-  if (training || /split:\s*['"]train['"]/.test(source)) splits.add('train');
-  if (training || /split:\s*['"]test['"]/.test(source)) splits.add('test');
-  if (splits.size === 0) { splits.add('train'); splits.add('test'); }
-  for (const s of splits) await ensureMnist(s, (p) => post({ type: 'data', id: current, p }));
+  const { datasets, splits } = datasetsRead(source);
+  if (!datasets.length) return;
+  await loadOptilab();
+  const { ensureDataset } = await import('./datasets');
+  for (const d of datasets) for (const s of splits) await ensureDataset(d, s, (p) => post({ type: 'data', id: current, p }));
 }
 
 /** Compiled cells by run id (a function defined by one cell and called by another maps back to its cell). */

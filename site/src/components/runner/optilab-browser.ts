@@ -1,17 +1,19 @@
 /**
  * `import ... from 'optilab'` inside a notebook cell on the site: the isomorphic core of the same library
  * (src/core.ts, compiled in src/dist) plus browser counterparts of the Node-only helpers the notebooks call:
- * loadMnist / loadDataset (IDX files served by the site, fetched and cached by ./mnist), initBackend (tfjs
- * WebGL, else wasm, else cpu), trainCached (trained once per session, keyed by the same configuration hash
- * as the Node cache), show.* (drawn by the page with src/viz), the pure-TypeScript ONNX exporter and the
+ * loadMnist / loadFashionMnist / loadDataset (IDX files served by the site, fetched and cached by ./datasets),
+ * initBackend (tfjs WebGL, else wasm, else cpu), trainCached (trained once per configuration and kept in
+ * IndexedDB under the Node cache's key: the same configuration and build hashes), show.* (drawn by the page with src/viz), the pure-TypeScript ONNX exporter and the
  * TFLite exporter, reader, arena planner and C-array writer (flatbuffers only; flashFootprint needs Node's zlib).
  * Functions that need ONNX Runtime for Node, Python or files on disk throw LabOnlyError saying so.
  */
 import * as core from '@optilab/core';
 import { createModel, quantizationBundle, rooflineBundle, sparsityBundle, registerWasmGradients, registerFastWasmKernels, type MimeBundle } from '@optilab/core';
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
-import { loadedDataset } from './mnist';
+import runtime from '@site/src/generated/runtime.json';
+import { ensureDataset, isBrowserDataset, loadedDataset, type FetchProgress } from './datasets';
 
 export type BrowserBackend = 'webgl' | 'wasm' | 'cpu';
 type Sink = (bundle: MimeBundle) => void;
@@ -114,10 +116,28 @@ export function loadMnist(opts: LoadOptions): core.Dataset {
   return loadedDataset('mnist', opts.split, opts.limit);
 }
 
+/**
+ * Fashion-MNIST from the site (the gzipped IDX files of Debian dataset-fashion-mnist, the ones the Node loader
+ * reads; fetched before the cell ran, validated like the Node loader).
+ *
+ * @example
+ * const test = loadFashionMnist({ split: 'test' });
+ */
+export function loadFashionMnist(opts: LoadOptions): core.Dataset {
+  if (opts.dir !== undefined) throw new LabOnlyError('loadFashionMnist({ dir })', 'reading IDX files from a folder needs the file system');
+  return loadedDataset('fashion-mnist', opts.split, opts.limit);
+}
+
 export function loadDataset(name: string, opts: LoadOptions): core.Dataset {
   if (name === 'mnist') return loadMnist(opts);
-  if (name === 'fashion-mnist') throw new LabOnlyError("loadDataset('fashion-mnist')", 'the site serves MNIST only so far (Fashion-MNIST comes from a Debian package)');
+  if (name === 'fashion-mnist') return loadFashionMnist(opts);
   throw new RangeError(`unknown dataset '${name}'; use mnist or fashion-mnist`);
+}
+
+let dataProgress: (p: FetchProgress) => void = () => undefined;
+/** The worker shows download progress of the datasets trainCached fetches. */
+export function setDataProgressHook(h: (p: FetchProgress) => void): void {
+  dataProgress = h;
 }
 
 /** Same as src/train/cache.ts normalizeConfig. */
@@ -132,18 +152,103 @@ function normalizeConfig(c: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/** The first 2n hex digits of sha256(text), with Web Crypto (Node's createHash gives the same). */
+async function sha256Hex(text: string, n: number): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('').slice(0, 2 * n);
+}
+const stableJson = (o: Record<string, unknown>) => JSON.stringify(Object.keys(o).sort().map((k) => [k, o[k]]));
+
 /** The Node cache's hash (sha256 of the same string, first 12 hex digits), with Web Crypto. */
 export async function configHash(c: Record<string, unknown>): Promise<string> {
-  const n = normalizeConfig(c);
-  const stable = JSON.stringify(Object.keys(n).sort().map((k) => [k, n[k]]));
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`optilab-train-v1 ${stable}`));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('').slice(0, 12);
+  return sha256Hex(`optilab-train-v1 ${stableJson(normalizeConfig(c))}`, 6);
 }
 
-const trained = new Map<string, { model: unknown; metrics: Record<string, unknown> }>();
+/** What trains a model in this page: the same fields as src/train/cache.ts TrainBuild. */
+export interface TrainBuild { backend: string; kernels: string; native: string | null; optilab: string; tfjs: string }
 
 /**
- * Trains a zoo model once per session (same configuration hash as the Node cache; kept in memory).
+ * What trains here: the tfjs backend (its own kernels: the native addon is a Node module), the optilab and tfjs
+ * versions. Same shape as the Node cache's currentBuild, so a browser-trained model gets the Node cache's key.
+ *
+ * @example
+ * await currentBuild(); // { backend: 'wasm', kernels: 'wasm', native: null, optilab: '0.1.0', tfjs: '4.22.0' }
+ */
+export async function currentBuild(): Promise<TrainBuild> {
+  const backend = active ?? (await initBackend());
+  return { backend, kernels: backend, native: null, optilab: runtime.optilab, tfjs: tf.version_core };
+}
+
+/** Same as src/train/cache.ts buildHash (8 hex digits). */
+export async function buildHash(build: TrainBuild): Promise<string> {
+  return sha256Hex(`optilab-build-v1 ${stableJson(build as unknown as Record<string, unknown>)}`, 4);
+}
+
+/**
+ * The Node cache's folder name for a configuration trained by a build, `<model>-<config hash>-<build hash>`; the
+ * browser keeps the model in IndexedDB under `indexeddb://optilab/models/<that key>`.
+ *
+ * @example
+ * await cacheKey({ model: 'lenet5', epochs: 1 }, await currentBuild()); // 'lenet5-3f2a9c0d1e2b-7a1b2c3d'
+ */
+export async function cacheKey(config: Record<string, unknown>, build: TrainBuild): Promise<string> {
+  return `${String(config.model)}-${await configHash(config)}-${await buildHash(build)}`;
+}
+
+export const MODEL_STORE = 'indexeddb://optilab/models/';
+type Metrics = Record<string, unknown> & { hash: string };
+/** Saved models when IndexedDB is not usable (storage disabled, quota): kept for this session only. */
+const inMemory = new Map<string, core.ModelFiles & { metrics: Metrics }>();
+
+/** A fresh model from stored bytes, checked like the Node loader (weights size vs manifest). */
+function modelOf(files: core.ModelFiles): Promise<tfl.LayersModel> {
+  return core.modelFromFiles({ modelJson: files.modelJson, weights: files.weights });
+}
+
+/** The model and metrics stored under `url`, or null (absent, damaged, or for another configuration). */
+async function loadStored(url: string, hash: string): Promise<{ model: tfl.LayersModel; metrics: Metrics } | null> {
+  const mem = inMemory.get(url);
+  if (mem) return { model: await modelOf(mem), metrics: mem.metrics };
+  try {
+    const handler = tf.io.getLoadHandlers(url)[0];
+    if (!handler?.load) return null;
+    const a = await handler.load();
+    const metrics = (a.userDefinedMetadata as { optilab?: Metrics } | undefined)?.optilab;
+    if (!metrics || metrics.hash !== hash || !a.modelTopology || !a.weightSpecs || !a.weightData) return null;
+    const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(a.weightData));
+    const model = await modelOf({ modelJson: { modelTopology: a.modelTopology, weightsManifest: [{ paths: [], weights: a.weightSpecs }] }, weights });
+    return { model, metrics };
+  } catch {
+    return null; // not stored yet, or a damaged entry: trained again below (as the Node cache does)
+  }
+}
+
+/** Stores a trained model under `url` (IndexedDB through tfjs's indexeddb:// handler; memory if that fails). */
+async function store(url: string, model: tfl.LayersModel, metrics: Metrics): Promise<'indexeddb' | 'memory'> {
+  const files = await core.modelToFiles(model);
+  const manifest = files.modelJson.weightsManifest as { weights: tf.io.WeightsManifestEntry[] }[];
+  try {
+    const handler = tf.io.getSaveHandlers(url)[0];
+    if (!handler?.save) throw new Error('no indexeddb:// handler');
+    await handler.save({
+      modelTopology: files.modelJson.modelTopology as tf.io.ModelArtifacts['modelTopology'],
+      weightSpecs: manifest[0].weights,
+      weightData: files.weights.slice().buffer,
+      format: 'layers-model',
+      generatedBy: String(files.modelJson.generatedBy),
+      userDefinedMetadata: { optilab: metrics },
+    });
+    return 'indexeddb';
+  } catch {
+    inMemory.set(url, { ...files, metrics });
+    return 'memory';
+  }
+}
+
+/**
+ * Trains a zoo model once per configuration, as the Node cache does: keyed by the Node cache's key
+ * (`<model>-<config hash>-<build hash>`, the same hashes), kept in IndexedDB (`dir` is its indexeddb:// URL),
+ * so a reload or another notebook page loads it instead of training. Every call returns a fresh model.
  *
  * @example
  * const { model, metrics, cached } = await trainCached({ model: 'lenet5', epochs: 1, limit: 2000 });
@@ -151,23 +256,28 @@ const trained = new Map<string, { model: unknown; metrics: Record<string, unknow
 export async function trainCached(config: Record<string, unknown>, onProgress?: (p: core.TrainProgress) => void) {
   const c = normalizeConfig(config);
   const hash = await configHash(c);
-  const hit = trained.get(hash);
-  if (hit) return { ...hit, dir: `session:${hash}`, cached: true };
-  const backend = active ?? (await initBackend());
-  const trainData = loadDataset(c.dataset as string, { split: 'train', limit: c.limit as number | undefined });
-  const testData = loadDataset(c.dataset as string, { split: 'test', limit: c.testLimit as number | undefined });
+  const build = await currentBuild();
+  const url = `${MODEL_STORE}${await cacheKey(c, build)}`;
+  const hit = await loadStored(url, hash);
+  if (hit) return { model: hit.model, metrics: hit.metrics, dir: url, cached: true };
+  const dataset = String(c.dataset);
+  if (!isBrowserDataset(dataset)) throw new RangeError(`unknown dataset '${dataset}'; use mnist or fashion-mnist`);
+  await ensureDataset(dataset, 'train', dataProgress);
+  await ensureDataset(dataset, 'test', dataProgress);
+  const trainData = loadDataset(dataset, { split: 'train', limit: c.limit as number | undefined });
+  const testData = loadDataset(dataset, { split: 'test', limit: c.testLimit as number | undefined });
   const model = createModel(c.model as never, { seed: c.seed as number });
   const result = await core.train(model, trainData, {
     epochs: c.epochs as number, batchSize: c.batchSize as number, learningRate: c.learningRate as number,
     schedule: c.schedule as never, seed: c.seed as number, onProgress: onProgress ?? progressToPage,
   });
   const { predictions: _p, ...test } = await core.evaluate(model, testData);
-  const metrics = {
-    config: c, hash, backend, trainSeconds: result.seconds, trainImagesPerSecond: result.imagesPerSecond,
+  const metrics: Metrics = {
+    config: c, hash, backend: build.backend, build, trainSeconds: result.seconds, trainImagesPerSecond: result.imagesPerSecond,
     epochs: result.epochs, test, createdAt: new Date().toISOString(),
   };
-  trained.set(hash, { model, metrics });
-  return { model, metrics, dir: `session:${hash}`, cached: false };
+  await store(url, model, metrics);
+  return { model, metrics, dir: url, cached: false };
 }
 
 let progressHook: (p: core.TrainProgress) => void = () => undefined;

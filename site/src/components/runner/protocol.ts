@@ -1,5 +1,5 @@
 /** Messages between a notebook page and its session worker (notebook.worker.ts). */
-import type { FetchProgress } from './mnist';
+import type { FetchProgress } from './datasets';
 import type { CellError, CellFrame } from './cell-error';
 
 export type { CellError, CellFrame };
