@@ -98,6 +98,7 @@ export async function startLab(args: string[], python = LAB_PYTHON): Promise<num
   const env = { ...jupyterEnv(p.root), OPTILAB_LAB_STATE: state };
   const logPath = path.join(state, 'server.log');
   const log = fs.createWriteStream(logPath);
+  log.on('error', (e) => console.error(`optilab lab: cannot write the server log ${logPath}: ${e.message}`));
   const child = spawn(python, [p.server, ...serverArgs({ port, token, notebookDir, openBrowser: !flags['no-browser'] })], {
     env,
     cwd: notebookDir,
@@ -129,7 +130,11 @@ export async function startLab(args: string[], python = LAB_PYTHON): Promise<num
     child.on('exit', (c, sig) => resolve(c ?? (sig ? 0 : 1)));
   });
   release();
-  log.end();
+  // wait until the log is written and closed, so that nothing of this lab is still open once it returns
+  await new Promise<void>((resolve) => {
+    log.once('close', resolve);
+    log.end();
+  });
   if (spawnError && !announced) {
     console.error(`optilab lab: could not start the JupyterLab server with ${python}: ${spawnError.message}` +
       '; install python3 with: apt-get install python3 python3-jupyter-server python3-jupyterlab-server, or run bash scripts/setup.sh');
