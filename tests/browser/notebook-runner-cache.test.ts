@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { serveSite, launch, artifact, type Served } from './site-harness';
+import { serveSite, launch, artifact, type Served, recordErrors } from './site-harness';
 import { ROOT } from '../helpers';
 import { buildHash, cacheKey, configHash, type TrainBuild, type TrainConfig } from '../../src/train/cache';
 
@@ -29,8 +29,7 @@ before(async () => {
   browser = await launch();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
-  page.on('pageerror', (e: Error) => errors.push(`page error: ${e.message}`));
-  page.on('response', (r: Any) => { if (r.status() >= 400) errors.push(`HTTP ${r.status()} ${r.url()}`); });
+  recordErrors(page, errors);
   await page.goto(served.base + PAGE, { waitUntil: 'networkidle' });
 });
 

@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as zlib from 'zlib';
-import { serveSite, launch, artifact, type Served } from './site-harness';
+import { serveSite, launch, artifact, type Served, recordErrors } from './site-harness';
 import { loadFashionMnist } from '../../src/data/files';
 import type { Dataset } from '../../src/data/dataset';
 import { encodeIdx } from '../../src/data/idx';
@@ -76,9 +76,8 @@ test('a runner cell loads Fashion-MNIST from the site: the same shape, class bal
   const page = await context.newPage();
   const errors: string[] = [];
   const fetched: string[] = [];
-  page.on('pageerror', (e: Error) => errors.push(`page error: ${e.message}`));
+  recordErrors(page, errors);
   page.on('response', (r: Any) => {
-    if (r.status() >= 400) errors.push(`HTTP ${r.status()} ${r.url()}`);
     if (r.url().includes('/data/fashion-mnist/')) fetched.push(new URL(r.url()).pathname);
   });
   try {

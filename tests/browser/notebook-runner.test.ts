@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
-import { serveSite, launch, artifact, type Served } from './site-harness';
+import { serveSite, launch, artifact, type Served, recordErrors } from './site-harness';
 import * as ol from '../../src/core';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -26,8 +26,7 @@ before(async () => {
   browser = await launch();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   page = await context.newPage();
-  page.on('pageerror', (e: Error) => errors.push(`page error: ${e.message}`));
-  page.on('response', (r: Any) => { if (r.status() >= 400) errors.push(`HTTP ${r.status()} ${r.url()}`); });
+  recordErrors(page, errors);
   await page.goto(served.base + PAGE, { waitUntil: 'networkidle' });
 });
 

@@ -83,3 +83,14 @@ export function artifact(name: string): string {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   return path.join(ARTIFACTS, name);
 }
+
+/**
+ * Records a page's uncaught errors and failed responses (HTTP >= 400) into `errors`, which tests assert empty.
+ *
+ * @example
+ * const errors: string[] = []; recordErrors(page, errors); ...; assert.deepEqual(errors, []);
+ */
+export function recordErrors(page: Any, errors: string[]): void {
+  page.on('pageerror', (e: Error) => errors.push(`page error: ${e.message}`));
+  page.on('response', (r: Any) => { if (r.status() >= 400) errors.push(`HTTP ${r.status()} ${r.url()}`); });
+}

@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { ROOT } from '../helpers';
-import { serveSite, launch, sitePaths, artifact, type Served } from './site-harness';
+import { serveSite, launch, sitePaths, artifact, type Served, recordErrors } from './site-harness';
 import { getExercise } from '../../src/exercises';
 import type { CodeExercise } from '../../src/exercises';
 
@@ -37,8 +37,7 @@ async function open(p: string, opts: { viewport?: { width: number; height: numbe
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (m: Any) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e: Error) => errors.push(`page error: ${e.message}`));
-  page.on('response', (r: Any) => { if (r.status() >= 400) errors.push(`HTTP ${r.status()} ${r.url()}`); });
+  recordErrors(page, errors);
   await page.goto(served.base + p, { waitUntil: 'networkidle' });
   return { page, context, errors };
 }
