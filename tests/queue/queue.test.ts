@@ -32,6 +32,8 @@ test('job ids: one per student, source, submission and limits; stable; BullMQ-sa
   assert.equal(new Set([a, ...others]).size, 6);
   assert.ok(!a.includes(':'), 'BullMQ rejects custom ids with a colon');
   assert.deepEqual(normalizeSandboxLimits({ memoryMiB: undefined, cpuSeconds: 5 }), { cpuSeconds: 5 });
+  // every limit a worker applies travels with the job, scratch included (the results' settings hash counts it)
+  assert.deepEqual(normalizeSandboxLimits({ scratchMiB: 128, maxProcesses: 32 }), { maxProcesses: 32, scratchMiB: 128 });
 });
 
 test('a worker checks the job payload before running anything', () => {

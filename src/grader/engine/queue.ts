@@ -63,7 +63,7 @@ export function gradeJobId(student: string, assignmentSha: string, submissionSha
 /** Sandbox limits with unset fields dropped (so equal limits give equal job ids and share a worker's warm pool). */
 export function normalizeSandboxLimits(l: SandboxLimits | undefined): SandboxLimits {
   const out: SandboxLimits = {};
-  for (const k of ['memoryMiB', 'fileSizeMiB', 'cpuSeconds', 'maxProcesses'] as const) if (typeof l?.[k] === 'number') out[k] = l[k];
+  for (const k of ['memoryMiB', 'fileSizeMiB', 'cpuSeconds', 'maxProcesses', 'scratchMiB'] as const) if (typeof l?.[k] === 'number') out[k] = l[k];
   return out;
 }
 
