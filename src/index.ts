@@ -5,6 +5,7 @@
 export * from './core';
 export * from './backend';
 export * from './data/files';
+export * from './data/kjv';
 export * from './models/files';
 export * from './train/cache';
 export * from './train/parallel';

@@ -1,6 +1,8 @@
 /** Per-layer parameters, multiply-accumulates and storage of a tfjs-layers model (isomorphic). */
 import type * as tf from '@tensorflow/tfjs-layers';
 import { describeLayers, LayerDescription } from './describe';
+import type { TinyGpt } from '../transformer/model';
+import { gptLayerSummary } from '../transformer/summary';
 
 export interface LayerSummary {
   name: string;
@@ -40,13 +42,16 @@ function layerMacs(d: LayerDescription): number {
 
 /**
  * Summarises a model: per-layer and total parameters, MACs per example, and bytes at `bitWidth` bits per parameter.
+ * For a tinyGpt (src/transformer) an example is one token: MACs per token at the full context (gptLayerSummary).
  *
  * @example
  * const s = summarize(lenet5(), 8);
  * console.log(s.totalParams, s.totalMacs, s.totalBytes);
+ * summarize(tinyGpt({ vocabSize: 63 })).totalMacs; // 925568 per token
  */
-export function summarize(model: tf.LayersModel, bitWidth = 32): ModelSummary {
+export function summarize(model: tf.LayersModel | TinyGpt, bitWidth = 32): ModelSummary {
   if (!(bitWidth > 0 && bitWidth <= 64)) throw new RangeError(`bitWidth must be in 1..64, got ${bitWidth}`);
+  if ('linearNames' in model) return gptLayerSummary(model.config, bitWidth);
   const layers = describeLayers(model).map((d) => ({
     name: d.name,
     type: d.className,

@@ -4,6 +4,7 @@
  * Initialisers are seeded, so the same seed gives the same starting weights.
  */
 import * as tf from '@tensorflow/tfjs-layers';
+import { tinyGpt } from '../transformer/model';
 
 /** MNIST mean and standard deviation of the pixel intensities in [0, 1]. */
 export const MNIST_MEAN = 0.1307;
@@ -107,6 +108,13 @@ export function mlp(opts: MlpOptions = {}): tf.Sequential {
 }
 
 export const ZOO: Record<ZooName, (opts?: ModelOptions) => tf.Sequential> = { lenet5, mnistCnn, mlp, cnnSmall };
+
+/**
+ * The zoo's language models (token ids in, logits out; not tfjs-layers models, so not in ZOO or createModel):
+ * tinyGpt, the decoder-only character transformer of src/transformer.
+ */
+export const LANGUAGE_ZOO = { tinyGpt } as const;
+export type LanguageZooName = keyof typeof LANGUAGE_ZOO;
 
 /** Builds a zoo model by name, with a clear error for unknown names. */
 export function createModel(name: string, opts: ModelOptions = {}): tf.Sequential {
