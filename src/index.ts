@@ -1,6 +1,6 @@
 /**
  * optilab: the whole library for Node (notebooks, CLI, tests): the isomorphic core plus backend selection,
- * dataset and model files, and the trained-model cache.
+ * dataset and model files, the trained-model cache and the architecture search's result file.
  */
 export * from './core';
 export * from './backend';
@@ -9,6 +9,7 @@ export * from './data/kjv';
 export * from './models/files';
 export * from './train/cache';
 export * from './train/parallel';
+export * from './hardware/search-cache-file';
 export * from './show';
 export * from './onnx';
 export * from './tflite';

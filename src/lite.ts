@@ -1,7 +1,8 @@
 /**
  * optilab/lite: the part of the isomorphic core (src/core.ts) that needs no tfjs: number formats, scalar affine
- * quantization, the seeded random generator and the exercise format. Every file exported here is exported by
- * core too (tests/architecture.test.ts checks it, and that nothing reachable from here imports tfjs or Node):
+ * quantization, the seeded random generator, the exercise format, and the hardware chapter's pure figure and
+ * byte-model functions (what the site's hardware page draws from bench/results/hardware.json). Every file
+ * exported here is exported by core too (tests/architecture.test.ts checks it, and that nothing reachable from here imports tfjs or Node):
  * this is not a second library, only the tensor-free door to the same one.
  *
  * Why a door of its own: the course site's chapter pages draw their figures and check exercises on the page's
@@ -16,3 +17,12 @@ export * from './quantize/ranges';
 export * from './quantize/affine';
 export * from './util/random';
 export * from './exercises';
+// The hardware chapter's figures from bench results: byte model, roofline payload, Pareto front, figure specs.
+export * from './hardware/conv-shape';
+export * from './hardware/intensity';
+export * from './hardware/roofline-payload';
+export * from './hardware/pareto';
+export * from './hardware/svg-plot';
+export * from './hardware/sparse-figure';
+export * from './hardware/search-figure';
+export * from './hardware/cim-figure';

@@ -1,6 +1,6 @@
 // Barrel of the hardware module: hand-written kernels, the backend's, their measurement, and the roofline;
 // memory layouts, the hardware-aware architecture search and simulated compute-in-memory. Isomorphic: the
-// search's JSON-file result cache (search-cache-file.ts) is Node-only and imported by its own path.
+// search's JSON-file result cache (search-cache-file.ts) is Node-only, exported by the Node entry (src/index.ts).
 export * from './matrix';
 export * from './gemm-naive';
 export * from './gemm-unrolled';
@@ -17,11 +17,13 @@ export * from './peak';
 export * from './bandwidth';
 export * from './intensity';
 export * from './layer-intensity';
+export * from './roofline-payload';
 export * from './roofline';
 export * from './gemv';
 export * from './sparse-csr';
 export * from './sparse-nm';
 export * from './sparse-sweep';
+export * from './svg-plot';
 export * from './sparse-figure';
 export * from './fusion';
 export * from './compare';
@@ -32,8 +34,10 @@ export * from './search-space';
 export * from './search-model';
 export * from './mcu-memory';
 export * from './pareto';
+export * from './search-figure';
 export * from './stable-hash';
 export * from './search-eval';
 export * from './search';
 export * from './cim-kernel';
 export * from './cim-model';
+export * from './cim-figure';

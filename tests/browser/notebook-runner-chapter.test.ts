@@ -34,7 +34,8 @@ const NOTEBOOKS: { page: string; expect: RegExp[]; labOnly?: true | number; show
     page: '07-hardware',
     expect: [/backend: (webgl|wasm|cpu), heavy kernels run on: (webgl|wasm|cpu)/, /packed +tile +\d+ +max \|C - C_naive\| = /, /192x192x192: [\d.]+ MFLOP per product/,
       /GFLOP\/s versus tile size, 192x192x192/, /copy +[\d.]+ GB\/s, triad +[\d.]+ GB\/s/, /roof: [\d.]+ GFLOP\/s from/, /ridge of the roofline: [\d.]+ FLOP per byte/,
-      /mnistCnn fc1 \(2048 -> 625\) at batch 256/, /same top-1 prediction on \d+ \/ \d+/, /latency at batch 256 .* folded/],
+      /mnistCnn fc1 \(2048 -> 625\) at batch 256/, /same top-1 prediction on \d+ \/ \d+/, /latency at batch 256 .* folded/,
+      /max \|y_nchw - y_nhwc\| = /, /evolution search: 3 measured/, /peak activations: model [\d.]+ KiB .*, tensors [\d.]+ KiB/, /front of both searches \(\d+\)/, /accuracy \(%\), mean over the seeds/],
     shows: '.ol-nb-output svg, [data-payload="roofline"] [data-rendered="true"]',
     labOnly: 1, // the ONNX Runtime check of the folded model (ol.runOnnx): the folding itself runs in the browser
   },

@@ -111,6 +111,51 @@ test('hardware page: training and inference throughput are two figures, titled f
   await context.close();
 });
 
+test('hardware page: the figures of bench/results/hardware.json are drawn, titled from the JSON, each with its commit', async () => {
+  const bench = JSON.parse(fs.readFileSync(path.join(ROOT, 'bench', 'results', 'hardware.json'), 'utf8')) as {
+    gemm: { size: number; variants: unknown[] }; search: { strategies: { ruledOut: { label: string }[] }[] };
+    cim: { exactAccuracy: number }; provenance?: { git?: { head?: string } };
+  };
+  const { page, context, errors } = await open('/hardware');
+  await figuresDrawn(page);
+  const read = (id: string) => page.$eval(`[data-figure="${id}"]`, (e: Element) => {
+    const gd = e as HTMLElement & { data: { name: string; x: unknown[] }[]; layout: { title: { text: string } } };
+    const box = e.closest('figure');
+    return { title: gd.layout.title.text, traces: gd.data.map((t) => t.name), points: gd.data.map((t) => t.x?.length ?? 0), caption: box?.querySelector('figcaption')?.textContent ?? '' };
+  });
+  const n = bench.gemm.size;
+  const ruledOut = new Set(bench.search.strategies.flatMap((s) => s.ruledOut.map((r) => r.label))).size;
+  const expected: [string, RegExp, (f: Awaited<ReturnType<typeof read>>) => void][] = [
+    ['hw-gemm', new RegExp(`^GFLOP/s of the matrix-product kernels, ${n}×${n}×${n}`), (f) => assert.equal(f.points[0], bench.gemm.variants.length)],
+    ['hw-tile', new RegExp(`^GFLOP/s against tile size, ${n}×${n}×${n}`), (f) => assert.deepEqual(f.traces, ['blocked', 'packed'])],
+    ['hw-roofline', /^Roofline of the bench machine/, (f) => assert.ok(f.traces.length >= 2, `roofline traces ${f.traces.join(', ')}`)],
+    ['hw-sparse-spmv', /^When sparsity pays: SpMV/, (f) => assert.ok(f.traces.includes('CSR (unstructured)') && f.traces.includes('N:M (structured)'), f.traces.join(', '))],
+    ['hw-sparse-spmm', /^When sparsity pays: SpMM/, (f) => assert.ok(f.traces.includes('backend matMul (dense)'), f.traces.join(', '))],
+    ['hw-search', /^Hardware-aware search: the accuracy-latency front and the memory budget/, (f) => {
+      assert.ok(f.traces.some((t: string) => /^Pareto front \(\d+\)$/.test(t)), f.traces.join(', '));
+      assert.ok(f.traces.includes(`ruled out by the budget (${ruledOut})`), f.traces.join(', '));
+    }],
+    ['hw-cim-additive', /^Compute-in-memory, simulated: LeNet-5 on \d+-row crossbars/, (f) => {
+      assert.ok(f.traces.includes(`exact model ${(100 * bench.cim.exactAccuracy).toFixed(2)}%`), f.traces.join(', '));
+      assert.ok(f.traces.some((t: string) => /-bit ADC$/.test(t)), f.traces.join(', '));
+    }],
+  ];
+  for (const [id, title, check] of expected) {
+    const f = await read(id);
+    assert.match(f.title, title, `${id} title`);
+    check(f);
+    assert.match(f.caption, /Source: bench\/results\/hardware\.json/, `${id} caption`);
+    if (bench.provenance?.git?.head) assert.ok(f.caption.includes(bench.provenance.git.head.slice(0, 12)), `${id} caption names the commit: ${f.caption}`);
+  }
+  // Numbers in the prose are read from the JSON: none is left unrendered.
+  const values = await page.$$eval('[data-hw-value]', (els: Element[]) => els.map((e) => e.textContent ?? ''));
+  assert.ok(values.length >= 10, `only ${values.length} numbers rendered from hardware.json`);
+  assert.doesNotMatch((await page.locator('article').textContent()) ?? '', /n\/a \(run the hardware bench\)/);
+  await page.screenshot({ path: artifact('site-hardware-figures.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('numeric exercise: a wrong answer gets a hint, the right one is accepted and remembered', async () => {
   const { page, context, errors } = await open('/quantization');
   const box = exerciseBox(page, 'quant-scale');

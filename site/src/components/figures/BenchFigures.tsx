@@ -5,7 +5,11 @@
  */
 import React, { useCallback, type ReactNode } from 'react';
 import bench from '@site/src/generated/bench.json';
-import { baseLayout, benchSource, legendOnTop, type BenchSourceFields } from '@optilab/viz';
+import { baseLayout, benchSource, legendOnTop, rooflineFigure, type BenchSourceFields } from '@optilab/viz';
+import {
+  cimFigure, convIntensity, gemmIntensity, rooflineFromMeasurements, searchFigure, sparsitySweepFigure,
+  type CimFigurePoint, type ConvShape, type RooflineMeasurements, type SearchFigureInput,
+} from '@optilab/lite';
 import PlotlyFigure, { MissingData } from '../PlotlyFigure';
 
 interface QuantRow { experiment: string; setting: string; accuracy: number; dropPP: number; bytes: number; ratio: number }
@@ -316,4 +320,131 @@ export function TinymlPruningTable(): ReactNode {
       <p className="ol-figure__caption">{source(t, 'tinyml')}</p>
     </div>
   );
+}
+
+// ---- The hardware chapter (bench/results/hardware.json, written by `npm run bench -- hardware`) ----
+
+type PeakMeasurement = RooflineMeasurements['peak'];
+type BandwidthMeasurement = RooflineMeasurements['bandwidth'];
+/** The sweep type sparsitySweepFigure draws (its module, with the tfjs-timed kernels, is not in optilab/lite). */
+type SparsitySweep = Parameters<typeof sparsitySweepFigure>[0];
+
+interface HwKernel { name: string; tile?: number; seconds: number; flops: number; gflops: number }
+interface HwConv { label: string; shape: ConvShape; algorithms: HwKernel[]; layouts: HwKernel[] }
+interface HwCrossover { sparsity: number | null; estimate: number | null }
+interface HardwareBench extends BenchSourceFields {
+  notes?: string[];
+  gemm: { size: number; ratios: { blockedOverNaive: number; packedOverNaive: number }; variants: HwKernel[]; tileSweep: HwKernel[] };
+  roof: { peak: PeakMeasurement; bandwidth: BandwidthMeasurement };
+  conv: HwConv[];
+  sparse: { crossovers: Record<'spmv' | 'spmm', { csrVsDense: HwCrossover; csrVsBackend: HwCrossover; nmVsDense: HwCrossover }>; spmv: SparsitySweep; spmm: SparsitySweep };
+  search: { precision: string; budget: { sramBytes: number; flashBytes: number }; training: { images: number; epochs: number; testImages: number }; strategies: SearchFigureInput['strategies'] };
+  cim: { model: { model: string }; testImages: number; exactAccuracy: number; tileRows: number; additive: CimFigurePoint[]; multiplicative: CimFigurePoint[] };
+}
+
+function hardware(): HardwareBench | undefined {
+  const h = results.hardware as HardwareBench | undefined;
+  return h && h.gemm && h.roof && Array.isArray(h.conv) && h.sparse && h.search && h.cim ? h : undefined;
+}
+
+/** GFLOP/s of each matrix-product variant at N×N×N (log axis: the backend is an order of magnitude ahead). */
+export function HwGemmFigure(): ReactNode {
+  const h = hardware();
+  const build = useCallback((theme: 'light' | 'dark') => {
+    const v = h?.gemm.variants ?? [];
+    const naive = v.find((k) => k.name === 'naive')?.gflops ?? NaN;
+    return {
+      data: [{
+        type: 'bar', name: 'GFLOP/s', x: v.map((k) => (k.tile ? `${k.name} (tile ${k.tile})` : k.name)), y: v.map((k) => k.gflops),
+        text: v.map((k) => `${k.gflops.toFixed(2)} (${(k.gflops / naive).toFixed(1)}x naive)`), textposition: 'outside',
+        hovertext: v.map((k) => `${k.name}: ${(k.seconds * 1e3).toFixed(1)} ms per product, ${k.gflops.toFixed(2)} GFLOP/s`), hoverinfo: 'text',
+      }],
+      layout: baseLayout(theme, `GFLOP/s of the matrix-product kernels, ${h?.gemm.size}×${h?.gemm.size}×${h?.gemm.size}`, {
+        yaxis: { type: 'log', title: { text: 'GFLOP/s (log scale)' } },
+      }),
+    };
+  }, [h]);
+  if (!h) return <MissingData id="hw-gemm" bench="hardware" what="the matrix-product kernels" />;
+  return <PlotlyFigure id="hw-gemm" build={build} caption={source(h, 'hardware')} />;
+}
+
+/** GFLOP/s against the tile size, blocked and packed kernels. */
+export function HwTileFigure(): ReactNode {
+  const h = hardware();
+  const build = useCallback((theme: 'light' | 'dark') => {
+    const sweep = h?.gemm.tileSweep ?? [];
+    const names = [...new Set(sweep.map((k) => k.name))];
+    return {
+      data: names.map((n) => {
+        const ks = sweep.filter((k) => k.name === n);
+        return { type: 'scatter', mode: 'lines+markers', name: n, x: ks.map((k) => k.tile), y: ks.map((k) => k.gflops) };
+      }),
+      layout: baseLayout(theme, `GFLOP/s against tile size, ${h?.gemm.size}×${h?.gemm.size}×${h?.gemm.size}`, {
+        legend: legendOnTop(theme),
+        xaxis: { type: 'log', title: { text: 'tile size t (t×t tiles, log scale)' }, tickvals: [...new Set(sweep.map((k) => k.tile))] },
+        yaxis: { title: { text: 'GFLOP/s' }, rangemode: 'tozero' },
+      }),
+    };
+  }, [h]);
+  if (!h) return <MissingData id="hw-tile" bench="hardware" what="the tile-size sweep" />;
+  return <PlotlyFigure id="hw-tile" build={build} caption={source(h, 'hardware')} />;
+}
+
+/** The roofline of the bench machine with every measured kernel (matrix products and convolutions) placed on it. */
+export function HwRooflineFigure(): ReactNode {
+  const h = hardware();
+  const build = useCallback((theme: 'light' | 'dark') => {
+    if (!h) return { data: [], layout: {} };
+    const n = h.gemm.size;
+    const gemmI = gemmIntensity({ M: n, N: n, K: n });
+    const kernels = [
+      ...h.gemm.variants.map((k) => ({ name: `gemm ${k.name}`, gflops: k.gflops, intensity: gemmI })),
+      ...h.conv.flatMap((c) => c.algorithms.map((k) => ({ name: `${c.label} ${k.name}`, gflops: k.gflops, intensity: convIntensity(c.shape) }))),
+    ];
+    const payload = rooflineFromMeasurements({ peak: h.roof.peak, bandwidth: h.roof.bandwidth, kernels, title: 'Roofline of the bench machine, with its measured kernels' });
+    return rooflineFigure(payload, { theme });
+  }, [h]);
+  if (!h) return <MissingData id="hw-roofline" bench="hardware" what="the roofline" />;
+  return <PlotlyFigure id="hw-roofline" build={build} height={420} caption={source(h, 'hardware')} />;
+}
+
+/** Speed-up of CSR and N:M over the dense kernel across sparsities (matrix-vector or matrix-matrix). */
+export function HwSparseFigure({ op = 'spmv' }: { op?: 'spmv' | 'spmm' }): ReactNode {
+  const h = hardware();
+  const build = useCallback((theme: 'light' | 'dark') => (h ? sparsitySweepFigure(h.sparse[op], { theme }) : { data: [], layout: {} }), [h, op]);
+  if (!h) return <MissingData id={`hw-sparse-${op}`} bench="hardware" what="the sparsity sweep" />;
+  return <PlotlyFigure id={`hw-sparse-${op}`} build={build} caption={source(h, 'hardware')} />;
+}
+
+/** The architecture search: accuracy-latency front, and SRAM/flash of every drawn candidate against the budget. */
+export function HwSearchFigure(): ReactNode {
+  const h = hardware();
+  const build = useCallback((theme: 'light' | 'dark') => (h ? searchFigure({ strategies: h.search.strategies, budget: h.search.budget, precision: h.search.precision }, { theme }) : { data: [], layout: {} }), [h]);
+  if (!h) return <MissingData id="hw-search" bench="hardware" what="the architecture search" />;
+  return <PlotlyFigure id="hw-search" build={build} height={440} caption={source(h, 'hardware')} />;
+}
+
+/** Simulated compute-in-memory: accuracy against weight noise and ADC bits. */
+export function HwCimFigure({ noise = 'additive' }: { noise?: 'additive' | 'multiplicative' }): ReactNode {
+  const h = hardware();
+  const build = useCallback((theme: 'light' | 'dark') => (h ? cimFigure({ exactAccuracy: h.cim.exactAccuracy, points: h.cim[noise], model: h.cim.model.model === 'lenet5' ? 'LeNet-5' : h.cim.model.model, tileRows: h.cim.tileRows, testImages: h.cim.testImages }, { theme }) : { data: [], layout: {} }), [h, noise]);
+  if (!h) return <MissingData id={`hw-cim-${noise}`} bench="hardware" what="the compute-in-memory simulation" />;
+  return <PlotlyFigure id={`hw-cim-${noise}`} build={build} height={420} caption={source(h, 'hardware')} />;
+}
+
+type HwFormat = 'number' | 'ratio' | 'percent' | 'kib';
+
+/**
+ * One number of bench/results/hardware.json inside prose, read by a dotted path (e.g. "gemm.ratios.blockedOverNaive",
+ * "search.strategies.0.evaluated.length"); a null value reads "never" (a crossover that was not reached).
+ */
+export function HwValue({ path, format = 'number', digits = 2 }: { path: string; format?: HwFormat; digits?: number }): ReactNode {
+  const h = hardware();
+  let v: unknown = h;
+  for (const k of path.split('.')) v = v === null || v === undefined ? undefined : (v as Record<string, unknown>)[k];
+  if (!h || v === undefined) return <code title="run npm run bench -- hardware">n/a (run the hardware bench)</code>;
+  if (v === null) return <strong>never</strong>;
+  if (typeof v !== 'number') return <strong>{String(v)}</strong>;
+  const text = format === 'ratio' ? `${v.toFixed(digits)}×` : format === 'percent' ? `${(100 * v).toFixed(digits)}%` : format === 'kib' ? `${(v / 1024).toFixed(digits)} KiB` : v.toLocaleString('en-US', { maximumFractionDigits: digits });
+  return <strong data-hw-value={path}>{text}</strong>;
 }

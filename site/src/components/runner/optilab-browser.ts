@@ -280,6 +280,25 @@ export async function trainCached(config: Record<string, unknown>, onProgress?: 
   return { model, metrics, dir: url, cached: false };
 }
 
+/** Architecture-search results measured in this page (the Node entry keeps them in a JSON file instead). */
+const searchResults = new Map<string, core.CandidateMeasurement>();
+
+/**
+ * The browser counterpart of the Node entry's fileResultCache: the search's results kept for as long as this
+ * page's worker lives (a second Run all reuses them), under the same keys.
+ *
+ * @example
+ * const cache = fileResultCache(); // cache.file === 'memory of this page'
+ */
+export function fileResultCache(): core.ResultCache & { file: string; size(): number } {
+  return { file: 'memory of this page', get: (k) => searchResults.get(k), set: (k, v) => void searchResults.set(k, v), size: () => searchResults.size };
+}
+
+/** Same as src/hardware/search-cache-file.ts searchCacheSalt: the build hash of what measures here. */
+export async function searchCacheSalt(): Promise<string> {
+  return `build ${await buildHash(await currentBuild())}`;
+}
+
 let progressHook: (p: core.TrainProgress) => void = () => undefined;
 /** The worker shows training progress of trainCached calls without their own callback. */
 export function setProgressHook(h: (p: core.TrainProgress) => void): void {
