@@ -27,6 +27,8 @@ export * from './edge';
 export * from './hardware';
 export * from './viz';
 export * from './exercises';
+// The test API of a graded lab's visible checks (the grader's own check/expect), for the site's lab pages.
+export * from './grader/lab-checks';
 export * from './show/bundle';
 // The pure-TypeScript parts of onnx and tflite (no ONNX Runtime, no Python, no zlib, no files).
 export * from './onnx/proto';

@@ -26,6 +26,8 @@ inputs_sha() {
     find "$ROOT/src/dist" -name '*.js' 2>/dev/null || true
     find "$ROOT/bench/results" -maxdepth 1 -name '*.json' 2>/dev/null || true
     find "$ROOT/notebooks" -maxdepth 1 -name '*.ipynb' 2>/dev/null || true
+    # The graded labs (site/scripts/prepare-labs.mjs publishes their student versions).
+    find "$ROOT/notebooks/labs" -maxdepth 1 -name '*.ipynb' 2>/dev/null || true
     find "$ROOT/.cache/executed" -maxdepth 1 -name "*.ipynb" 2>/dev/null || true
     # Fashion-MNIST of Debian dataset-fashion-mnist, served to the notebook runner (site/scripts/prepare-runtime.mjs).
     find /usr/share/datasets/fashion-mnist -maxdepth 1 -name '*.gz' 2>/dev/null || true

@@ -2,12 +2,13 @@
 // - bench.json: every bench/results/*.json produced by `npm run bench -- <name>`, keyed by name
 //   (figures of experimental results read only this; a missing file shows a "run the bench" placeholder);
 // - exercises.json: the chapter exercises' texts rendered to HTML (KaTeX math);
-// - notebooks: see prepare-notebooks.mjs.
+// - notebooks: see prepare-notebooks.mjs; graded labs (student versions only): see prepare-labs.mjs.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { prepareNotebooks } from './prepare-notebooks.mjs';
+import { prepareNotebooks, markdown } from './prepare-notebooks.mjs';
+import { prepareLabs } from './prepare-labs.mjs';
 import { prepareRuntime } from './prepare-runtime.mjs';
 import { renderInline } from './render-inline.mjs';
 
@@ -48,4 +49,6 @@ fs.writeFileSync(path.join(OUT, 'exercises.json'), JSON.stringify(exercises));
 console.log(`site: ${chapterExercises.length} exercises`);
 
 prepareNotebooks({ root: ROOT, site: SITE });
+// After the notebooks (their folders are emptied first): the graded labs' student versions.
+prepareLabs({ root: ROOT, site: SITE, markdown });
 prepareRuntime({ root: ROOT, site: SITE });

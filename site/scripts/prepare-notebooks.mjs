@@ -26,7 +26,7 @@ function payloadMimes() {
   }
 }
 const PAYLOAD_MIMES = payloadMimes();
-const markdown = unified().use(remarkParse).use(remarkGfm).use(remarkMath).use(remarkRehype).use(rehypeKatex).use(rehypeStringify);
+export const markdown = unified().use(remarkParse).use(remarkGfm).use(remarkMath).use(remarkRehype).use(rehypeKatex).use(rehypeStringify);
 
 const text = (v) => (Array.isArray(v) ? v.join('') : String(v ?? ''));
 // eslint-disable-next-line no-control-regex

@@ -299,4 +299,26 @@ function makeChecker(records, isHidden) {
   };
 }
 
-module.exports = { makeExpect, makeAsserts, makeChecker, describe, fmt, show, CheckFailure };
+/**
+ * The points a set of checks earned, by the grader's rule: each check counts at most its own points and never
+ * below 0 (a malformed record counts 0). `total` is the sum of the checks' points. The grader scales a tests
+ * cell's points by earned / total over all of its checks, hidden ones included (trusted/runner.ts); the site's
+ * lab pages show it over the visible checks only.
+ *
+ * @param {ReadonlyArray<{ points: unknown, earned: unknown }>} checks
+ * @returns {{ earned: number, total: number }}
+ * @example
+ * tally([{ points: 2, earned: 1 }, { points: 1, earned: 5 }]) // { earned: 2, total: 3 }
+ */
+function tally(checks) {
+  let total = 0;
+  let earned = 0;
+  for (const c of checks) {
+    const points = Math.max(0, Number(c.points) || 0);
+    total += points;
+    earned += Math.max(0, Math.min(points, Number(c.earned) || 0));
+  }
+  return { earned, total };
+}
+
+module.exports = { makeExpect, makeAsserts, makeChecker, tally, describe, fmt, show, CheckFailure };

@@ -86,3 +86,18 @@ export function runCheck(name: string, points: number, fn: () => unknown): Promi
 function fmtPoints(p: number): string {
   return Number.isInteger(p) ? String(p) : p.toFixed(2);
 }
+
+/**
+ * The copy of `fn` that runs in the kernel holding the student's code. Here, where a tests cell runs in the
+ * notebook's own kernel, that is `fn` itself; when grading, the grader's own `inKernel` calls the copy in
+ * the student's sandboxed kernel, so that `fn` (a function of a locked cell, such as a naive reference) and
+ * the student's functions run in the same process: what a speed check compares. The time of a call is taken
+ * by the tests, outside that kernel.
+ *
+ * @example
+ * const naive = inKernel(matmulNaive);
+ * const t0 = performance.now(); naive(a, b, M, N, K); const naiveMs = performance.now() - t0;
+ */
+export function inKernel<F extends (...args: any[]) => unknown>(fn: F): F {
+  return fn;
+}

@@ -1,4 +1,4 @@
-// The three graded labs validate: every solution earns all points, every student version fails every tests
+// The graded labs validate: every solution earns all points, every student version fails every tests
 // cell (real sandboxed kernels, like `optilab assign validate`), and each lab releases without hidden tests.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS, KernelPool } from '../../src/grader/trusted/runner';
 import { validateAssignment } from '../../src/grader/engine/validate';
 import { ROOT } from '../helpers';
 
-const LABS = ['quantization-lab', 'pruning-lab', 'lowrank-lab'];
+const LABS = ['quantization-lab', 'pruning-lab', 'lowrank-lab', 'kernels-lab'];
 let pool: KernelPool;
 let cleanup: () => void;
 

@@ -138,6 +138,13 @@ async function run(msg) {
     expect,
     ref,
     require: trustedRequire,
+    // the kernel's copy of a function a locked cell declares (its name is the trusted copy's): the call runs
+    // beside the student's code, so a timing of it compares like with like; its answers are the kernel's
+    inKernel: (/** @type {unknown} */ fn) => {
+      const name = typeof fn === 'function' ? fn.name : '';
+      if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new TypeError('inKernel(f) takes a function declared by a cell of the notebook');
+      return studentName(name);
+    },
     scope,
     student: studentName,
     region: (/** @type {boolean} */ on) => {

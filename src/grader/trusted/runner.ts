@@ -20,6 +20,7 @@ import { ExecuteResult, Kernel, startKernel } from '../kernel/kernel';
 import { kernelV8Flags, sandboxedKernelLaunch, SandboxLimits } from '../kernel/sandbox';
 import { KernelImage, kernelImageOrNull, rejectKernelImage } from '../kernel/kernel-image';
 import { HARNESS_PATH as HARNESS } from '../asset-path';
+import { tally } from '../assess.js';
 import { PlanCell } from '../assignment/plan';
 import { CheckRecord, StudentChannel, TestsSession, TrustedRun } from './trusted-tests';
 import { API_NAMES, compileTrusted, declaredNames, mentionedNames, splitTestsCell } from './trusted-program';
@@ -226,8 +227,7 @@ function lockedCellsForTests(plan: PlanCell[]): Set<number> {
 
 /** A tests cell's score from its checks: the cell's points in proportion to the check points earned. */
 function scoreOf(points: number, checks: CheckRecord[]): { earned: number; total: number } {
-  const total = checks.reduce((s, c) => s + Math.max(0, Number(c.points) || 0), 0);
-  const got = checks.reduce((s, c) => s + Math.max(0, Math.min(Number(c.points) || 0, Number(c.earned) || 0)), 0);
+  const { earned: got, total } = tally(checks);
   return { earned: total > 0 ? Math.round(((points * got) / total) * 1e6) / 1e6 : 0, total };
 }
 

@@ -10,8 +10,12 @@
 import ts from 'typescript';
 import { MARKERS, stripHidden } from '../assignment/format';
 
-/** Names the grading API provides to every trusted program. */
-export const API_NAMES = new Set(['check', 'expect', 'ref', 'require']);
+/**
+ * Names the grading API provides to every trusted program. `inKernel(f)` is the copy of `f` (a function a
+ * locked cell declares) that runs in the student's kernel: for comparisons that must run in the same process
+ * as the student's code, such as a speed check against a naive reference (what it returns is the kernel's).
+ */
+export const API_NAMES = new Set(['check', 'expect', 'ref', 'require', 'inKernel']);
 
 /** Global names of a JavaScript realm in Node (recorded before any other module could add to them). */
 const GLOBAL_NAMES = new Set([...Object.getOwnPropertyNames(globalThis), 'undefined', 'NaN', 'Infinity', 'arguments', 'this', 'globalThis']);

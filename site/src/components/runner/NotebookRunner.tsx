@@ -2,9 +2,12 @@
  * The runnable notebook: editable code cells, Run cell / Run all / Interrupt / Restart, live outputs, the
  * compute backend and dataset download progress, autosave of edits (localStorage), Download .ipynb and Reset to
  * original. The session worker (TypeScript compiler, optilab, tfjs) loads only when a cell first runs.
+ * On a graded lab's page (nb.lab) tests cells and locked cells are read-only, as in the student version; a
+ * tests cell runs with the grader's check/expect and shows each visible check and the visible points.
  */
 import React, { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import { OutputView, type Notebook, type Output } from '../NotebookView';
+import { OutputView, downloadName, type Notebook, type Output } from '../NotebookView';
+import type { LabChecksResult } from '@optilab/core';
 import { NotebookSession } from './session';
 import { appendOutput, labOnlyReason, type LiveOutput } from './outputs';
 import type { FromWorker } from './protocol';
@@ -34,6 +37,31 @@ function TrainBar({ p }: { p: Extract<LiveOutput, { kind: 'train' }>['p'] }): Re
   );
 }
 
+const fmtPoints = (p: number) => (Number.isInteger(p) ? String(p) : p.toFixed(2));
+
+/** The visible checks of one run of a lab's tests cell, as the grader scores them. */
+function ChecksView({ result, points }: { result: LabChecksResult; points: number }): ReactNode {
+  return (
+    <div className="ol-lab-checks" data-checks="" data-checks-earned={result.earned} data-checks-total={result.total}>
+      <ul className="ol-tests margin-bottom--sm">
+        {result.checks.map((c, k) => {
+          const full = c.earned >= c.points;
+          return (
+            <li key={k} data-check={c.name} data-check-passed={full ? 'true' : 'false'} className={full ? 'ok' : 'bad'}>
+              {full ? '✔' : c.earned > 0 ? '◐' : '✘'} <b>{c.name}</b>: {fmtPoints(c.earned)}/{fmtPoints(c.points)} point{c.points === 1 ? '' : 's'}
+              {c.message && <> — <span data-check-message="">{c.message}</span></>}
+            </li>
+          );
+        })}
+      </ul>
+      <div className="ol-figure__caption">
+        Visible checks of this cell: <b>{fmtPoints(result.earned)} / {fmtPoints(result.total)}</b> points. The cell is worth {fmtPoints(points)} points
+        when graded; the hidden tests decide the rest.
+      </div>
+    </div>
+  );
+}
+
 function LiveOutputView({ o, cell, index }: { o: LiveOutput; cell: number; index: number }): ReactNode {
   if (o.kind === 'train') return <TrainBar p={o.p} />;
   return <OutputView o={o as Output} cell={cell} index={index} />;
@@ -47,6 +75,8 @@ export default function NotebookRunner({ nb }: { nb: Notebook }): ReactNode {
   const [backend, setBackend] = useState<string | null>(null);
   const [data, setData] = useState<FetchProgress | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [checks, setChecks] = useState<Record<number, LabChecksResult>>({});
+  const [runAllCount, setRunAllCount] = useState(0);
   const session = useRef<NotebookSession | null>(null);
   const pending = useRef(new Map<number, (ok: boolean) => void>());
   const idToCell = useRef(new Map<number, number>());
@@ -67,6 +97,10 @@ export default function NotebookRunner({ nb }: { nb: Notebook }): ReactNode {
     if (m.type === 'ready') return;
     const cell = idToCell.current.get(m.id);
     if (cell === undefined) return;
+    if (m.type === 'checks') {
+      setChecks((c) => ({ ...c, [cell]: m.result }));
+      return;
+    }
     if (m.type === 'started') {
       setState('busy');
       setRuns((r) => ({ ...r, [cell]: { ...r[cell], state: 'running' } }));
@@ -93,11 +127,14 @@ export default function NotebookRunner({ nb }: { nb: Notebook }): ReactNode {
     const id = nextId.current++;
     idToCell.current.set(id, i);
     setRuns((r) => ({ ...r, [i]: { state: 'queued', outputs: [] } }));
+    const cellInfo = nb.cells[i];
+    const tests = cellInfo?.type === 'code' && cellInfo.lab?.kind === 'tests';
+    if (tests) setChecks((c) => { const next = { ...c }; delete next[i]; return next; });
     return new Promise<boolean>((resolve) => {
       pending.current.set(id, resolve);
-      void session.current!.run(id, source, i + 1);
+      void session.current!.run(id, source, i + 1, tests);
     });
-  }, [onMessage]);
+  }, [onMessage, nb.cells]);
 
   const stopSession = useCallback((why: 'interrupted' | 'restarted') => {
     stopAll.current = true;
@@ -111,6 +148,8 @@ export default function NotebookRunner({ nb }: { nb: Notebook }): ReactNode {
       resolve(false);
     }
     pending.current.clear();
+    // check results belong to the session that is gone
+    setChecks({});
     setRuns((r) => {
       const next = { ...r };
       for (const c of stopped) {
@@ -126,6 +165,15 @@ export default function NotebookRunner({ nb }: { nb: Notebook }): ReactNode {
   }, []);
 
   const runAll = useCallback(async () => {
+    try {
+      await runAllCells();
+    } finally {
+      setRunAllCount((n) => n + 1);
+    }
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [nb.cells, sources, runCell]);
+
+  const runAllCells = async () => {
     stopAll.current = false;
     setNotice(null);
     for (let i = 0; i < nb.cells.length; i++) {
@@ -142,7 +190,7 @@ export default function NotebookRunner({ nb }: { nb: Notebook }): ReactNode {
         return;
       }
     }
-  }, [nb.cells, sources, runCell]);
+  };
 
   const edit = (i: number, v: string) => {
     setSources((s) => {
@@ -173,16 +221,20 @@ export default function NotebookRunner({ nb }: { nb: Notebook }): ReactNode {
     const url = URL.createObjectURL(new Blob([JSON.stringify(ipynb, null, 1) + '\n'], { type: 'application/x-ipynb+json' }));
     const a = document.createElement('a');
     a.href = url;
-    a.download = nb.file;
+    a.download = downloadName(nb);
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   };
 
   const edited = sources.some((s, i) => s !== original[i]);
+  // The visible score: every tests cell's visible checks that ran, counted as the grader counts them.
+  const scored = Object.values(checks);
+  const visible = scored.reduce((t, r) => ({ earned: t.earned + r.earned, total: t.total + r.total }), { earned: 0, total: 0 });
+  const testsCells = nb.lab?.testsCells ?? 0;
   const busy = state === 'busy' || state === 'starting';
   return (
     <>
-      <div className="ol-nb-toolbar" data-session-state={state} data-backend={backend ?? ''}>
+      <div className="ol-nb-toolbar" data-session-state={state} data-backend={backend ?? ''} data-run-all-done={runAllCount}>
         <button type="button" className="button button--primary button--sm" onClick={() => void runAll()} data-run-all="">Run all</button>
         <button type="button" className="button button--secondary button--sm" onClick={() => stopSession('interrupted')} disabled={!busy} data-interrupt="">Interrupt</button>
         <button type="button" className="button button--secondary button--sm" onClick={() => stopSession('restarted')} data-restart="">Restart</button>
@@ -197,6 +249,14 @@ export default function NotebookRunner({ nb }: { nb: Notebook }): ReactNode {
         </span>
       </div>
       {notice && <p className="ol-figure__caption" role="status" data-notice="">{notice}</p>}
+      {nb.lab && (
+        <p className="ol-lab-score" role="status" data-visible-score={scored.length ? `${visible.earned}/${visible.total}` : ''} data-tests-cells-run={scored.length}>
+          {scored.length
+            ? <>Visible checks: <b data-visible-earned="">{fmtPoints(visible.earned)}</b> / <b data-visible-total="">{fmtPoints(visible.total)}</b> points
+                ({scored.length} of {testsCells} tests cells run). Not your grade: the lab is worth {fmtPoints(nb.lab.points)} points when the instructor grades it with the hidden tests.</>
+            : <>Visible checks: not run yet. Press <b>Run all</b> (or run a tests cell) to check your answers.</>}
+        </p>
+      )}
       <p className="ol-figure__caption">
         Cells run in your browser (TypeScript compiled here, a Web Worker per session, the same optilab library, quick mode).
         Cells that need ONNX Runtime for Node, Python or files on disk say so and run only in the lab.
@@ -207,20 +267,26 @@ export default function NotebookRunner({ nb }: { nb: Notebook }): ReactNode {
         const run = runs[i];
         const why = labOnlyReason(sources[i]);
         const rows = Math.max(2, sources[i].split('\n').length);
+        const role = c.lab;
+        const readOnly = role !== undefined && role.kind !== 'answer';
         return (
-          <div key={i} className="ol-nb-cell" data-cell={i} data-cell-state={run?.state ?? 'stored'}>
+          <div key={i} className="ol-nb-cell" data-cell={i} data-cell-state={run?.state ?? 'stored'} data-lab-cell={role?.kind}>
             <div className="ol-nb-prompt">
               <span className="ol-nb-cellno" title="errors name cells by this number">cell {i + 1}</span>{' '}
               In [{run ? (run.state === 'ok' || run.state === 'error' ? run.count : '*') : c.count ?? ' '}]:{' '}
               <button type="button" className="button button--link button--sm" onClick={() => { stopAll.current = false; void runCell(i, sources[i]); }} data-run-cell="">▶ Run cell</button>
               {why && <span className="badge badge--warning" data-lab-only="">lab only: {why}</span>}
+              {role?.kind === 'answer' && <span className="badge badge--primary">your answer</span>}
+              {role?.kind === 'tests' && <span className="badge badge--secondary">tests: {fmtPoints(role.points)} points when graded (visible checks run here, hidden ones only when grading)</span>}
+              {role?.kind === 'locked' && <span className="badge badge--secondary">locked</span>}
             </div>
-            <textarea className="ol-nb-editor" spellCheck={false} value={sources[i]} rows={rows} onChange={(e) => edit(i, e.target.value)}
+            <textarea className="ol-nb-editor" spellCheck={false} value={sources[i]} rows={rows} readOnly={readOnly} onChange={(e) => { if (!readOnly) edit(i, e.target.value); }}
               onKeyDown={(e) => { if (e.key === 'Enter' && e.shiftKey) { e.preventDefault(); stopAll.current = false; void runCell(i, sources[i]); } }} aria-label={`code cell ${i + 1}`} />
             <div className="ol-nb-output" data-outputs={run ? 'live' : 'stored'}>
               {run
                 ? run.outputs.map((o, j) => <LiveOutputView key={j} o={o} cell={i} index={j} />)
                 : c.outputs.map((o, j) => <OutputView key={j} o={o} cell={i} index={j} />)}
+              {role?.kind === 'tests' && checks[i] && <ChecksView result={checks[i]} points={role.points} />}
             </div>
           </div>
         );

@@ -8,7 +8,7 @@ import type { CellFrame, FromWorker, ToWorker } from './protocol';
 import { datasetsRead } from './dataset-names';
 
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
-const AsyncFunction = (async () => undefined).constructor as new (...args: string[]) => (imp: (s: string) => Promise<unknown>) => Promise<unknown>;
+const AsyncFunction = (async () => undefined).constructor as new (...args: string[]) => (...args: unknown[]) => Promise<unknown>;
 let current = 0;
 
 // Notebooks read `process.env.OPTILAB_QUICK`: the site runs them in quick mode.
@@ -134,8 +134,23 @@ async function run(msg: ToWorker): Promise<void> {
     const code = compileCell(msg.source);
     compiled.set(msg.id, { cell: msg.cell, code });
     await prefetch(msg.source);
-    const fn = new AsyncFunction('__import', `${code.body}\n//# sourceURL=${runUrl(msg.id)}`);
-    const value = await fn(importModule);
+    let value: unknown;
+    if (msg.tests) {
+      // A graded lab's tests cell: `check` and `expect` are the grader's own (optilab/core createLabChecks, from
+      // src/grader/assess.js), passed as parameters so they shadow whatever the session's globals hold, with
+      // the grading API's `inKernel` (here the function itself: tests and answers share this worker).
+      const lab = (await loadOptilab()).createLabChecks();
+      const fn = new AsyncFunction('__import', 'check', 'expect', 'inKernel', `${code.body}\n//# sourceURL=${runUrl(msg.id)}`);
+      try {
+        value = await fn(importModule, lab.check, lab.expect, lab.inKernel);
+      } finally {
+        // the checks that ran count even when the cell threw outside a check (as when grading)
+        post({ type: 'checks', id: msg.id, result: await lab.settle() });
+      }
+    } else {
+      const fn = new AsyncFunction('__import', `${code.body}\n//# sourceURL=${runUrl(msg.id)}`);
+      value = await fn(importModule);
+    }
     if (value !== undefined) post({ type: 'result', id: msg.id, text: format(value) });
     post({ type: 'done', id: msg.id, ok: true });
   } catch (e) {

@@ -338,4 +338,31 @@ export const flashFootprint = labOnly('flashFootprint', "it deflates the model w
 
 // The rest, the show.* bundle functions, the ONNX exporter (exportOnnx, encodeModel, decodeModel) and the TFLite
 // exporter, reader, arena planner and C-array writer among it, is the core itself.
+/**
+ * The test API a graded lab's setup cell imports (`import { check, expect } from 'optilab'`), for checks a
+ * student runs in their own cells: the grader's one implementation (src/grader/assess.js through
+ * core.createLabChecks), printing one line per check as the lab's Node entry does. Tests cells of a lab page
+ * get their own check/expect from the worker, whose results the page shows and adds up.
+ *
+ * @example
+ * check('adds', 1, () => expect.equal(1 + 1, 2, '1 + 1')); // prints "✔ adds: 1/1 point"
+ */
+export const expect = core.createLabChecks().expect;
+
+/** The grading API's `inKernel(f)`: in the browser the tests and the student's code share one worker, so `f` itself. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function inKernel<F extends (...args: any[]) => unknown>(fn: F): F {
+  return fn;
+}
+
+export function check(name: string, points: number, fn: () => unknown): void {
+  const lab = core.createLabChecks();
+  lab.check(name, points, fn);
+  void lab.settle().then(({ checks: [r] }) => {
+    const mark = r.earned >= r.points ? '✔' : r.earned > 0 ? '◐' : '✘';
+    const pts = (p: number) => (Number.isInteger(p) ? String(p) : p.toFixed(2));
+    console.log(`${mark} ${r.name}: ${pts(r.earned)}/${pts(r.points)} point${r.points === 1 ? '' : 's'}${r.message ? ` — ${r.message}` : ''}`);
+  });
+}
+
 export * from '@optilab/core';

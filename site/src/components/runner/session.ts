@@ -25,10 +25,10 @@ export class NotebookSession {
     return this.ready;
   }
 
-  /** Queues a cell (`cell`: its 1-based number on the page, named by errors); its messages carry `id`. */
-  async run(id: number, source: string, cell?: number): Promise<void> {
+  /** Queues a cell (`cell`: its 1-based number on the page, named by errors; `tests`: a lab's tests cell); its messages carry `id`. */
+  async run(id: number, source: string, cell?: number, tests?: boolean): Promise<void> {
     await this.start();
-    const msg: ToWorker = { type: 'run', id, source, cell };
+    const msg: ToWorker = tests ? { type: 'run', id, source, cell, tests } : { type: 'run', id, source, cell };
     this.worker!.postMessage(msg);
   }
 
