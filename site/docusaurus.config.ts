@@ -18,6 +18,8 @@ const config: Config = {
   markdown: { hooks: { onBrokenMarkdownLinks: 'throw' }, mdx1Compat: { comments: true, admonitions: true, headingIds: true } },
   trailingSlash: false,
   future: { v4: true, faster: true },
+  // The service worker that keeps visited pages and the notebook runtime working offline (static/sw.js).
+  clientModules: ['./src/client/offline.ts'],
   i18n: { defaultLocale: 'en', locales: ['en'] },
   presets: [
     [

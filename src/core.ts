@@ -22,6 +22,7 @@ export * from './quantize';
 export * from './prune';
 export * from './distill';
 export * from './factorize';
+export * from './llmquant';
 export * from './transformer';
 export * from './edge';
 export * from './hardware';
@@ -30,9 +31,14 @@ export * from './exercises';
 // The test API of a graded lab's visible checks (the grader's own check/expect), for the site's lab pages.
 export * from './grader/lab-checks';
 export * from './show/bundle';
-// The pure-TypeScript parts of onnx and tflite (no ONNX Runtime, no Python, no zlib, no files).
+// The pure-TypeScript parts of onnx and tflite (no ONNX Runtime, no Python, no zlib, no files): export, import
+// and inspection of decoded models, and running / timing a session the caller opened (onnxruntime-web on the site).
 export * from './onnx/proto';
 export * from './onnx/export';
+export * from './onnx/session-run';
+export * from './onnx/measure';
+export * from './onnx/import-model';
+export * from './onnx/inspect-model';
 export * from './tflite/export';
 export * from './tflite/inspect';
 export * from './tflite/arena';

@@ -4,6 +4,10 @@
 // - static/data/fashion-mnist/*.gz: the gzipped IDX files of Debian `dataset-fashion-mnist` (the files the Node
 //   loader reads, copied as they are); missing package: not served, and the page says what to install;
 // - static/tfjs-wasm/*.wasm: the tfjs wasm backend's binaries (the worker points setWasmPaths here);
+// - static/ort/: onnxruntime-web's wasm build (ort.wasm.min.mjs, its wasm binary and loader), imported by the
+//   worker on first use of an ONNX session (runner/ort-web.ts);
+// - static/optilab-files/tests/onnx/fixtures/*.onnx: the ONNX fixtures notebooks read from the repository,
+//   mounted in the page's file system at /optilab/tests/onnx/fixtures (runner/page-fs.ts);
 // - src/generated/runtime.json: the optilab version (part of the trained-model cache key, as in Node).
 // Files are rewritten only when their source is newer, so a rebuild does not gzip 47 MB again.
 import fs from 'node:fs';
@@ -13,6 +17,11 @@ import { createRequire } from 'node:module';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 const IDX_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+
+function copyIfNewer(from, to) {
+  if (fs.existsSync(to) && fs.statSync(to).mtimeMs >= fs.statSync(from).mtimeMs && fs.statSync(to).size === fs.statSync(from).size) return;
+  fs.copyFileSync(from, to);
+}
 
 export function prepareRuntime({ root, site, fashionDir = FASHION_MNIST_DIR }) {
   const req = createRequire(path.join(root, 'package.json'));
@@ -42,6 +51,19 @@ export function prepareRuntime({ root, site, fashionDir = FASHION_MNIST_DIR }) {
   const wasmDir = path.join(site, 'static', 'tfjs-wasm');
   fs.mkdirSync(wasmDir, { recursive: true });
   for (const f of fs.readdirSync(wasmDist).filter((x) => x.endsWith('.wasm'))) fs.copyFileSync(path.join(wasmDist, f), path.join(wasmDir, f));
+  // site/'s own dependency (its package.json is not in the package's exports, so no require.resolve)
+  const ortDist = path.join(site, 'node_modules', 'onnxruntime-web', 'dist');
+  const ortDir = path.join(site, 'static', 'ort');
+  fs.mkdirSync(ortDir, { recursive: true });
+  for (const f of ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']) copyIfNewer(path.join(ortDist, f), path.join(ortDir, f));
+  const mounts = {};
+  const fixtures = path.join(root, 'tests', 'onnx', 'fixtures');
+  const fixturesOut = path.join(site, 'static', 'optilab-files', 'tests', 'onnx', 'fixtures');
+  fs.mkdirSync(fixturesOut, { recursive: true });
+  for (const f of fs.readdirSync(fixtures).filter((x) => x.endsWith('.onnx'))) {
+    copyIfNewer(path.join(fixtures, f), path.join(fixturesOut, f));
+    mounts[`/optilab/tests/onnx/fixtures/${f}`] = `/optilab-files/tests/onnx/fixtures/${f}`;
+  }
   // Same labels as the runner's formatBytes (src/components/runner/bytes.ts): small files in KB, not '0.0 MB'.
   const label = (n) => (n < 1000 ? `${n} B` : n < 1e6 ? `${(n / 1e3).toFixed(n < 1e4 ? 1 : 0)} KB` : `${(n / 1e6).toFixed(1)} MB`);
   const sizes = (dir) => fs.readdirSync(dir).map((f) => `${f} ${label(fs.statSync(path.join(dir, f)).size)}`).join(', ');
@@ -51,6 +73,6 @@ export function prepareRuntime({ root, site, fashionDir = FASHION_MNIST_DIR }) {
   const version = JSON.parse(fs.readFileSync(path.join(root, 'src', 'package.json'), 'utf8')).version;
   const generated = path.join(site, 'src', 'generated');
   fs.mkdirSync(generated, { recursive: true });
-  fs.writeFileSync(path.join(generated, 'runtime.json'), JSON.stringify({ optilab: version, fashionMnist: fashionMissing.length === 0 }) + '\n');
-  console.log(`site: notebook runtime files (MNIST: ${sizes(dataDir)}; ${fashion}; tfjs wasm binaries)`);
+  fs.writeFileSync(path.join(generated, 'runtime.json'), JSON.stringify({ optilab: version, fashionMnist: fashionMissing.length === 0, mounts }) + '\n');
+  console.log(`site: notebook runtime files (MNIST: ${sizes(dataDir)}; ${fashion}; tfjs wasm binaries; onnxruntime-web ${label(fs.statSync(path.join(ortDir, 'ort-wasm-simd-threaded.wasm')).size)}; ${Object.keys(mounts).length} ONNX fixtures)`);
 }

@@ -15,6 +15,6 @@ declare module '@site/src/generated/exercises.json' {
   export default html;
 }
 declare module '@site/src/generated/runtime.json' {
-  const runtime: { optilab: string; fashionMnist: boolean };
+  const runtime: { optilab: string; fashionMnist: boolean; mounts: Record<string, string> };
   export default runtime;
 }

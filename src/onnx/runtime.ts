@@ -6,10 +6,11 @@
 import * as fs from 'fs';
 import type * as ort from 'onnxruntime-node';
 import { Dataset } from '../data/dataset';
-import { decodeModel, num } from './proto';
+import { decodeModel } from './proto';
+import { imagesOrtInput, InputLayout, runSession } from './session-run';
 
 /** onnxruntime-node, loaded on first use (importing optilab does not load the native runtime). */
-function runtime(): typeof ort {
+export function onnxRuntimeNode(): typeof ort {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   return require('onnxruntime-node') as typeof ort;
 }
@@ -38,7 +39,7 @@ export async function createSession(model: string | Uint8Array, opts: SessionOpt
   const threads = opts.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive whole number, got ${threads}`);
   try {
-    return await runtime().InferenceSession.create(bytes, {
+    return await onnxRuntimeNode().InferenceSession.create(bytes, {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
@@ -49,28 +50,6 @@ export async function createSession(model: string | Uint8Array, opts: SessionOpt
   }
 }
 
-/** The input layout of an image model, read from its first input's static dims. */
-export type InputLayout = 'nhwc' | 'nchw' | 'flat';
-
-/**
- * Reads the input layout from the model's declared input shape (NHWC if the last dim is the channel count,
- * NCHW if the second is, flat for rank 2).
- *
- * @example
- * inputLayout(decodeModel(bytes), 1); // 'nchw' for a PyTorch export
- */
-export function inputLayout(model: ReturnType<typeof decodeModel>, channels = 1): InputLayout {
-  const g = model.graph!;
-  const inits = new Set(g.initializer.map((t) => t.name));
-  const input = g.input.find((i) => !inits.has(i.name));
-  const dims = input?.type?.tensorType?.shape?.dim.map((d) => (d.dimParam ? -1 : num(d.dimValue as number))) ?? [];
-  if (dims.length === 2) return 'flat';
-  if (dims.length === 4 && dims[3] === channels && dims[1] !== channels) return 'nhwc';
-  if (dims.length === 4 && dims[1] === channels) return 'nchw';
-  if (dims.length === 4 && dims[3] === channels) return 'nhwc';
-  throw new Error(`cannot tell the image layout of input '${input?.name}' with shape [${dims}] (expected [n, h, w, ${channels}], [n, ${channels}, h, w] or [n, h·w])`);
-}
-
 /**
  * Copies images [start, start + n) of a dataset into an ort tensor of the given layout.
  *
@@ -78,11 +57,7 @@ export function inputLayout(model: ReturnType<typeof decodeModel>, channels = 1)
  * const x = imagesOrtTensor(test, 0, 1, 'nchw');
  */
 export function imagesOrtTensor(data: Dataset, start: number, n: number, layout: InputLayout): ort.Tensor {
-  const size = data.height * data.width;
-  const pixels = data.images.subarray(start * size, (start + n) * size);
-  // One channel: NHWC, NCHW and flat hold the same bytes in the same order.
-  const dims = layout === 'flat' ? [n, size] : layout === 'nchw' ? [n, 1, data.height, data.width] : [n, data.height, data.width, 1];
-  return new (runtime().Tensor)('float32', pixels.slice(), dims);
+  return imagesOrtInput(onnxRuntimeNode().Tensor, data, start, n, layout) as ort.Tensor;
 }
 
 /**
@@ -93,19 +68,5 @@ export function imagesOrtTensor(data: Dataset, start: number, n: number, layout:
  * const acc = scoreLogits(logits, test.labels, 10).accuracy;
  */
 export async function runOnnx(session: ort.InferenceSession, data: Dataset, opts: { layout?: InputLayout; batchSize?: number } = {}): Promise<Float32Array> {
-  const batch = opts.batchSize ?? 256;
-  const layout = opts.layout ?? 'nhwc';
-  const input = session.inputNames[0];
-  const output = session.outputNames[0];
-  const out = new Float32Array(data.count * data.numClasses);
-  for (let start = 0; start < data.count; start += batch) {
-    const n = Math.min(batch, data.count - start);
-    const res = await session.run({ [input]: imagesOrtTensor(data, start, n, layout) });
-    const y = res[output];
-    if (y.dims.length !== 2 || Number(y.dims[1]) !== data.numClasses) {
-      throw new Error(`the model outputs shape [${y.dims}] but the data has ${data.numClasses} classes (expected [n, ${data.numClasses}])`);
-    }
-    out.set(y.data as Float32Array, start * data.numClasses);
-  }
-  return out;
+  return runSession(session, onnxRuntimeNode().Tensor, data, opts);
 }

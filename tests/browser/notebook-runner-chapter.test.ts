@@ -2,7 +2,7 @@
  * Acceptance of the site's notebook runner on the real chapter notebooks: each notebook page is opened in Debian
  * chromium and run with *Run all* in quick mode (the site always runs quick). Every code cell must end 'ok', or
  * 'lab-only' with an output saying that it runs only in the lab (no silent skip, and only where the cell needs
- * Node: files on disk, ONNX Runtime for Node). Each notebook must print the lines that show it did its work.
+ * Node: a compiler, Node's zlib). Each notebook must print the lines that show it did its work.
  * For 00-getting-started the printed LeNet-5 test accuracy is compared with the same training in Node.
  * Screenshots of 00 before and after Run all, light and dark: test-artifacts/site-runner-chapter-*.png.
  */
@@ -20,7 +20,7 @@ let browser: Any;
 let context: Any;
 
 /** What each notebook must print (one pattern per output that proves a step ran); lab-only cells allowed. */
-const NOTEBOOKS: { page: string; expect: RegExp[]; labOnly?: true | number; shows?: string }[] = [
+const NOTEBOOKS: { page: string; expect: RegExp[]; labOnly?: number; shows?: string; check?: (text: string) => void }[] = [
   { page: '00-getting-started', expect: [/compute backend: (webgl|wasm|cpu)/, /train: 5000 images, test: 2000 images/, /test accuracy: [\d.]+% on 2000 images/, /\d+-bit parameters/] },
   { page: '01-numerics', expect: [/float16/, /fp32 test accuracy [\d.]+% on 2000 images/, /kept bits\s+accuracy/] },
   { page: '02-quantization', expect: [/LeNet-5 fp32 accuracy [\d.]+% on 2000 test images/, /int8 per-channel accuracy/, /int8 integer\s+[\d.]+%/] },
@@ -35,12 +35,27 @@ const NOTEBOOKS: { page: string; expect: RegExp[]; labOnly?: true | number; show
     expect: [/backend: (webgl|wasm|cpu), heavy kernels run on: (webgl|wasm|cpu)/, /packed +tile +\d+ +max \|C - C_naive\| = /, /192x192x192: [\d.]+ MFLOP per product/,
       /GFLOP\/s versus tile size, 192x192x192/, /copy +[\d.]+ GB\/s, triad +[\d.]+ GB\/s/, /roof: [\d.]+ GFLOP\/s from/, /ridge of the roofline: [\d.]+ FLOP per byte/,
       /mnistCnn fc1 \(2048 -> 625\) at batch 256/, /same top-1 prediction on \d+ \/ \d+/, /latency at batch 256 .* folded/,
-      /max \|y_nchw - y_nhwc\| = /, /evolution search: 3 measured/, /peak activations: model [\d.]+ KiB .*, tensors [\d.]+ KiB/, /front of both searches \(\d+\)/, /accuracy \(%\), mean over the seeds/],
+      /max \|y_nchw - y_nhwc\| = /, /evolution search: 3 measured/, /peak activations: model [\d.]+ KiB .*, tensors [\d.]+ KiB/, /front of both searches \(\d+\)/, /accuracy \(%\), mean over the seeds/,
+      /ONNX export with foldBatchNorm: [\d.]+ KiB, max \|logit_onnx - logit_tfjs\| = /],
     shows: '.ol-nb-output svg, [data-payload="roofline"] [data-rendered="true"]',
-    labOnly: 1, // the ONNX Runtime check of the folded model (ol.runOnnx): the folding itself runs in the browser
   },
-  // Every cell of 06 writes .onnx files to disk and runs them with ONNX Runtime for Node: each says so.
-  { page: '06-deployment-onnx', expect: [/runs only in the lab/], labOnly: true },
+  // 06 writes its .onnx files to the page's in-memory files and runs them with onnxruntime-web (the lab: onnxruntime-node).
+  {
+    page: '06-deployment-onnx',
+    expect: [/lenet5: tfjs test accuracy [\d.]+% on 2000 images/, /opset \d+, \d+ nodes/, /max \|ONNX Runtime - tfjs\| over 256 images x 10 logits: /,
+      /ONNX Runtime fp32 accuracy [\d.]+%/, /operators: .*QuantizeLinear/, /top-1 agreement ONNX Runtime int8 vs optilab integer path: \d+\/500/,
+      /parameters \d+ -> \d+/, /PyTorch fp32 [\d.]+%\s+->\s+optilab int8 QDQ [\d.]+%/, /img\/s @256/, /truncated|not a valid ONNX model/],
+    // onnxruntime-web against the same model in tfjs, in the same page: fp32 differs by float rounding only, so
+    // the accuracies on 2000 images agree within 0.1 pp (2 images); the int8 QDQ graph and optilab's integer
+    // path round the same way but for ties, so at least 98% of 500 top-1 predictions agree (the lab: ~100%).
+    check: (text) => {
+      const tfjsAcc = Number(/tfjs test accuracy ([\d.]+)%/.exec(text)![1]);
+      const ortAcc = Number(/ONNX Runtime fp32 accuracy ([\d.]+)%/.exec(text)![1]);
+      assert.ok(Math.abs(tfjsAcc - ortAcc) <= 0.1, `ONNX Runtime fp32 ${ortAcc}% vs tfjs ${tfjsAcc}%`);
+      const [, same, total] = /integer path: (\d+)\/(\d+)/.exec(text)!.map(Number);
+      assert.ok(same / total >= 0.98, `int8 agreement ${same}/${total}`);
+    },
+  },
   // 08: the C-array cell (files on disk, arm-none-eabi-g++) and the pruning cell (ol.flashFootprint: Node's zlib).
   { page: '08-tinyml', expect: [/lenet5 int8: optilab export of lenet5 \(full-integer int8\)/, /int8 \(integer only\)/, /lenet5 int8: arena 5888 bytes/, /mlp int8 .*fits/], labOnly: 2 },
 ];
@@ -88,10 +103,15 @@ for (const nb of NOTEBOOKS) {
         if (c.state === 'lab-only') assert.match(c.text, /Not run in the browser: this cell .+ runs only in the lab/, `cell ${c.i} says why it does not run here`);
       }
       const labOnly = cells.filter((c) => c.state === 'lab-only').length;
-      if (nb.labOnly === true) assert.equal(labOnly, cells.length, 'every cell of this notebook needs Node and says so');
-      else assert.equal(labOnly, nb.labOnly ?? 0, `${nb.labOnly ?? 0} cell(s) of ${nb.page} need the lab`);
+      assert.equal(labOnly, nb.labOnly ?? 0, `${nb.labOnly ?? 0} cell(s) of ${nb.page} need the lab`);
       const text = pageText(cells);
       for (const re of nb.expect) assert.match(text, re);
+      nb.check?.(text);
+      if (nb.page === '06-deployment-onnx') {
+        // the deployment table measured with onnxruntime-web in this page
+        await page.locator('[data-cell]').filter({ hasText: 'img/s @256' }).first().scrollIntoViewIfNeeded();
+        await page.screenshot({ path: artifact('site-runner-06-deploy.png') });
+      }
       if (nb.shows) assert.ok(await page.locator(nb.shows).count() > 0, `the page shows ${nb.shows}`);
       assert.doesNotMatch(text, /\bError: |Interrupted/, 'no error output');
       assert.deepEqual(pageErrors, []);

@@ -9,6 +9,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
 import { serveSite, launch, artifact, type Served, recordErrors } from './site-harness';
 import * as ol from '../../src/core';
 
@@ -184,5 +186,22 @@ test('edits autosave across a reload; Download .ipynb carries them; Reset to ori
   assert.notEqual(await cell(a).locator('textarea').inputValue(), edited);
   await page.reload({ waitUntil: 'networkidle' });
   assert.notEqual(await cell(a).locator('textarea').inputValue(), edited);
+  assert.deepEqual(errors, []);
+});
+
+test('an edited notebook downloaded from the site runs unchanged in Node with optilab notebooks run', async () => {
+  const [a] = await codeCells();
+  const original = await cell(a).locator('textarea').inputValue();
+  await cell(a).locator('textarea').fill(`${original}\nconsole.log('edited on the site');\n`);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-download]')]);
+  const file = artifact('site-runner-download-run.ipynb');
+  await download.saveAs(file);
+  page.once('dialog', (d: Any) => d.accept());
+  await page.click('[data-reset]');
+  const cli = path.join(__dirname, '..', '..', 'src', 'dist', 'cli', 'main.js');
+  const r = spawnSync(process.execPath, [cli, 'notebooks', 'run', file], { encoding: 'utf8', env: { ...process.env, OPTILAB_QUICK: '1' }, timeout: 600000 });
+  assert.equal(r.status, 0, `optilab notebooks run on the download failed:\n${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /PASS .*site-runner-download-run\.ipynb/);
+  assert.match(r.stdout + fs.readFileSync(file, 'utf8'), /edited on the site/);
   assert.deepEqual(errors, []);
 });

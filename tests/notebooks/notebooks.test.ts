@@ -12,11 +12,18 @@ import { ROOT } from '../helpers';
 const CLI = path.join(ROOT, 'src', 'dist', 'cli', 'main.js');
 const FIXTURES = path.join(__dirname, 'fixtures');
 
+const QUICK = (process.env.OPTILAB_QUICK ?? '1') === '1';
+/**
+ * Executed copies of the course notebooks, by mode: the site's notebook runner test compares the numbers its
+ * browser run prints with test-artifacts/notebooks-quick (tests/browser/notebook-runner-chapter.test.ts).
+ */
+const EXECUTED_DIR = path.join(ROOT, 'test-artifacts', QUICK ? 'notebooks-quick' : 'notebooks-full');
+
 function run(...args: string[]) {
   return spawnSync(process.execPath, [CLI, 'notebooks', 'run', ...args], {
     encoding: 'utf8',
     cwd: ROOT,
-    env: { ...process.env, OPTILAB_QUICK: process.env.OPTILAB_QUICK ?? '1' },
+    env: { ...process.env, OPTILAB_QUICK: QUICK ? '1' : '0' },
   });
 }
 
@@ -26,7 +33,7 @@ test('there are course notebooks', () => assert.ok(notebooks.includes('00-gettin
 
 for (const nb of notebooks) {
   test(`notebook ${nb} executes on the tslab kernel`, () => {
-    const r = run(path.join('notebooks', nb));
+    const r = run(path.join('notebooks', nb), '--out-dir', EXECUTED_DIR);
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, new RegExp(`PASS notebooks/${nb.replace('.', '\\.')}`));
   });

@@ -259,7 +259,8 @@ export default function NotebookRunner({ nb }: { nb: Notebook }): ReactNode {
       )}
       <p className="ol-figure__caption">
         Cells run in your browser (TypeScript compiled here, a Web Worker per session, the same optilab library, quick mode).
-        Cells that need ONNX Runtime for Node, Python or files on disk say so and run only in the lab.
+        Files a cell writes stay in this page's memory, ONNX models run on onnxruntime-web, and pages you have opened work offline. Cells
+        that need a compiler, Python or Node's zlib say so and run only in the lab.
       </p>
       {nb.cells.map((c, i) => {
         if (c.type === 'markdown') return <div key={i} className="ol-nb-cell markdown" dangerouslySetInnerHTML={{ __html: c.html }} />;

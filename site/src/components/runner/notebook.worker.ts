@@ -6,6 +6,9 @@
 import { compileCell, CellCompileError, type CompiledCell } from './transform';
 import type { CellFrame, FromWorker, ToWorker } from './protocol';
 import { datasetsRead } from './dataset-names';
+import { fetchMountsFor, pageFs, pageOs, pagePath, pageRequire, setMounts } from './page-fs';
+import { loadOrt, NEEDS_ORT } from './ort-web';
+import runtime from '@site/src/generated/runtime.json';
 
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
 const AsyncFunction = (async () => undefined).constructor as new (...args: string[]) => (...args: unknown[]) => Promise<unknown>;
@@ -13,6 +16,9 @@ let current = 0;
 
 // Notebooks read `process.env.OPTILAB_QUICK`: the site runs them in quick mode.
 (self as unknown as { process: unknown }).process = { env: { OPTILAB_QUICK: '1' } };
+// A cell's `require.resolve('optilab/package.json')` finds the repository's files the site mounts (./page-fs).
+(self as unknown as { require: unknown }).require = pageRequire;
+setMounts(runtime.mounts ?? {});
 
 function format(v: unknown): string {
   if (typeof v === 'string') return v;
@@ -59,9 +65,11 @@ const tslab = {
 };
 
 const NODE_ONLY: Record<string, string> = {
-  fs: 'it reads and writes files on disk', path: 'it works on file paths of the machine', os: 'it asks the operating system',
-  child_process: 'it starts programs', 'onnxruntime-node': 'ONNX Runtime for Node is a native module',
+  child_process: 'it starts programs', worker_threads: 'it starts Node worker threads', zlib: "it compresses with Node's zlib",
+  'onnxruntime-node': 'ONNX Runtime for Node is a native module (the site runs onnxruntime-web through ol.createSession)',
 };
+/** Node modules a cell gets a page counterpart of: files in the page's memory, POSIX paths (./page-fs). */
+const PAGE_MODULES: Record<string, unknown> = { fs: pageFs, os: pageOs, path: pagePath };
 
 let optilab: Promise<typeof import('./optilab-browser')> | null = null;
 function loadOptilab() {
@@ -83,12 +91,18 @@ async function importModule(spec: string): Promise<unknown> {
   if (spec === 'tslab') return tslab;
   if (spec === '@tensorflow/tfjs-core' || spec === '@tensorflow/tfjs') return (await loadOptilab()).tf;
   if (spec === '@tensorflow/tfjs-layers') return (await loadOptilab()).tfl;
+  if (PAGE_MODULES[bare]) return PAGE_MODULES[bare];
   if (NODE_ONLY[bare]) throw new Error(`import '${spec}': this cell runs only in the lab (optilab lab), not in the browser: ${NODE_ONLY[bare]}.`);
-  throw new Error(`import '${spec}': the browser session provides optilab, tslab, @tensorflow/tfjs-core and @tensorflow/tfjs-layers only`);
+  throw new Error(`import '${spec}': the browser session provides optilab, tslab, @tensorflow/tfjs-core, @tensorflow/tfjs-layers, and fs, os and path on the page's in-memory files`);
 }
 
-/** Fetches the dataset splits a cell will read, before it runs (the loaders stay synchronous, as in Node). */
+/**
+ * Fetches what a cell will read synchronously, before it runs: the dataset splits it names (the loaders stay
+ * synchronous, as in Node), the site's files it names (./page-fs), and ONNX Runtime when it opens sessions.
+ */
 async function prefetch(source: string): Promise<void> {
+  await fetchMountsFor(source);
+  if (NEEDS_ORT.test(source)) await loadOrt();
   const { datasets, splits } = datasetsRead(source);
   if (!datasets.length) return;
   await loadOptilab();

@@ -4,8 +4,9 @@
  * loadMnist / loadFashionMnist / loadDataset (IDX files served by the site, fetched and cached by ./datasets),
  * initBackend (tfjs WebGL, else wasm, else cpu), trainCached (trained once per configuration and kept in
  * IndexedDB under the Node cache's key: the same configuration and build hashes), show.* (drawn by the page with src/viz), the pure-TypeScript ONNX exporter and the
- * TFLite exporter, reader, arena planner and C-array writer (flatbuffers only; flashFootprint needs Node's zlib).
- * Functions that need ONNX Runtime for Node, Python or files on disk throw LabOnlyError saying so.
+ * TFLite exporter, reader, arena planner and C-array writer (flatbuffers only; flashFootprint needs Node's zlib),
+ * and ONNX models run with onnxruntime-web on the page's in-memory files (./page-fs: a cell's fs, os and path).
+ * Functions that need Python, Node's zlib, worker threads or model folders on disk throw LabOnlyError saying so.
  */
 import * as core from '@optilab/core';
 import { createModel, quantizationBundle, rooflineBundle, sparsityBundle, registerWasmGradients, registerFastWasmKernels, type MimeBundle } from '@optilab/core';
@@ -14,6 +15,9 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import runtime from '@site/src/generated/runtime.json';
 import { ensureDataset, isBrowserDataset, loadedDataset, type FetchProgress } from './datasets';
+import type * as Ort from 'onnxruntime-web';
+import { loadOrt, ortLoaded } from './ort-web';
+import { pagePath, readPageFile } from './page-fs';
 
 export type BrowserBackend = 'webgl' | 'wasm' | 'cpu';
 type Sink = (bundle: MimeBundle) => void;
@@ -323,14 +327,139 @@ export const show = {
 const labOnly = (fn: string, why: string) => () => {
   throw new LabOnlyError(fn, why);
 };
-const ORT = 'it runs the model with onnxruntime-node (a native Node module)';
-export const createSession = labOnly('createSession', ORT);
-export const runOnnx = labOnly('runOnnx', ORT);
-export const measureOnnxModel = labOnly('measureOnnxModel', ORT);
 export const checkOnnxFile = labOnly('checkOnnxFile', 'it runs the Python onnx checker in a child process');
-export const hasPythonOnnx = labOnly('hasPythonOnnx', 'it looks for Python on the machine');
-export const importOnnx = labOnly('importOnnx', 'it reads .onnx files from disk');
-export const inspectOnnx = labOnly('inspectOnnx', 'it reads .onnx files from disk');
+
+// ONNX models: the library's isomorphic session runner, importer and inspector (src/onnx/session-run.ts,
+// measure.ts, import-model.ts, inspect-model.ts) over onnxruntime-web (./ort-web) and the page's files (./page-fs).
+
+/**
+ * False in a browser: there is no Python to run onnx.checker (notebooks print why they skip the check).
+ *
+ * @example
+ * if (hasPythonOnnx()) console.log(checkOnnxFile(file));
+ */
+export function hasPythonOnnx(): boolean {
+  return false;
+}
+
+const onnxBytes = (model: string | Uint8Array) => (typeof model === 'string' ? readPageFile(model) : model);
+
+/**
+ * Opens an ONNX model (a path of the page's files, or bytes) in onnxruntime-web (wasm). The bytes are checked
+ * first, so a corrupted or truncated file gives a clear error, as in the lab. The thread count is the page's
+ * (one, or two when cross-origin isolated), whatever `threads` asks.
+ *
+ * @example
+ * fs.writeFileSync(file, exportOnnx(model));
+ * const session = await createSession(file, { threads: 1 });
+ */
+export async function createSession(model: string | Uint8Array, opts: { threads?: number } = {}): Promise<Ort.InferenceSession> {
+  const source = typeof model === 'string' ? model : 'the ONNX bytes';
+  const bytes = onnxBytes(model);
+  core.decodeModel(bytes, source);
+  const threads = opts.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive whole number, got ${threads}`);
+  const ort = await loadOrt();
+  try {
+    return await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', executionMode: 'sequential' });
+  } catch (e) {
+    throw new Error(`${source}: ONNX Runtime cannot load this model (${(e as Error).message})`);
+  }
+}
+
+function ortTensor(): core.OrtTensorClass {
+  if (!ortLoaded) throw new Error('ONNX Runtime is not loaded: open a session with createSession first');
+  return ortLoaded.Tensor as unknown as core.OrtTensorClass;
+}
+
+/**
+ * Runs a session on a whole dataset in batches; returns the logits [count, numClasses] (first output).
+ *
+ * @example
+ * const acc = scoreLogits(await runOnnx(session, test, { layout: 'nhwc' }), test.labels, 10).accuracy;
+ */
+export function runOnnx(session: core.OrtSessionLike, data: core.Dataset, opts: { layout?: core.InputLayout; batchSize?: number } = {}): Promise<Float32Array> {
+  return core.runSession(session, ortTensor(), data, opts);
+}
+
+/**
+ * Reads and checks an ONNX file of the page (clear errors for a missing, corrupted or truncated file).
+ *
+ * @example
+ * readOnnxFile(file).graph!.node.map((n) => n.opType);
+ */
+export function readOnnxFile(file: string): core.OnnxModel {
+  return core.checkOnnxGraph(core.decodeModel(readPageFile(file), file), file);
+}
+
+/**
+ * Summarizes an ONNX model (a path of the page's files, bytes or a decoded model).
+ *
+ * @example
+ * inspectOnnx(file).operators; // { Conv: 2, ... }
+ */
+export function inspectOnnx(source: string | Uint8Array | core.OnnxModel): core.OnnxSummary {
+  return core.inspectOnnxModel(typeof source === 'string' ? core.decodeModel(readPageFile(source), source) : source);
+}
+
+/**
+ * Converts an ONNX image classifier (a path of the page's files or a decoded model) into a tfjs-layers model.
+ *
+ * @example
+ * const imported = importOnnx('/optilab/tests/onnx/fixtures/torch_cnn.onnx', 'torch_cnn');
+ */
+export function importOnnx(source: string | core.OnnxModel, name = 'imported'): tfl.Sequential {
+  return typeof source === 'string' ? core.importOnnxModel(readOnnxFile(source), name, source) : core.importOnnxModel(source, name);
+}
+
+/**
+ * Measures one model in the page with onnxruntime-web: load time, batch-1 latency, throughput and (optionally)
+ * accuracy on MNIST test images, as the lab's measureOnnxModel does; peak memory is not measured (a page
+ * cannot see its own resident memory), so it is NaN and the table shows '-'.
+ *
+ * @example
+ * const stats = await measureOnnxModel(int8File, { runs: 100 });
+ */
+export async function measureOnnxModel(file: string, opts: core.DeployBenchOptions = {}): Promise<core.DeployStats> {
+  const o = core.deployOptions(opts);
+  const layout = core.inputLayout(readOnnxFile(file));
+  await ensureDataset('mnist', 'test', dataProgress);
+  const data = loadMnist({ split: 'test', limit: Math.max(o.batch, 64) });
+  const t0 = performance.now();
+  const session = await createSession(file);
+  const loadMs = performance.now() - t0;
+  const timings = await core.timeSession(session, ortTensor(), data, layout, o);
+  const stats: core.DeployStats = {
+    model: pagePath.basename(file).replace(/\.onnx$/, ''),
+    file,
+    fileBytes: readPageFile(file).length,
+    threads: ortLoaded!.env.wasm.numThreads ?? 1,
+    loadMs,
+    ...timings,
+    peakRssMiB: NaN,
+    modelRssMiB: NaN,
+  };
+  if (opts.accuracy) Object.assign(stats, await core.sessionAccuracy(session, ortTensor(), loadMnist({ split: 'test', limit: Math.min(opts.accuracy, 10000) }), layout));
+  await session.release();
+  return stats;
+}
+
+/**
+ * Measures several models one after another in the page (see measureOnnxModel); one row per model.
+ *
+ * @example
+ * console.log(formatDeployTable(await deployBench([fp32File, int8File], { runs: 100 })));
+ */
+export async function deployBench(files: string[], opts: core.DeployBenchOptions = {}, onProgress?: (done: number, total: number, stats: core.DeployStats) => void): Promise<core.DeployStats[]> {
+  for (const f of files) readPageFile(f, '.onnx files');
+  const out: core.DeployStats[] = [];
+  for (const f of files) {
+    out.push(await measureOnnxModel(f, opts));
+    onProgress?.(out.length, files.length, out[out.length - 1]);
+  }
+  return out;
+}
+
 export const saveModel = labOnly('saveModel', 'it writes model files to disk');
 export const loadModel = labOnly('loadModel', 'it reads model files from disk');
 export const trainParallel = labOnly('trainParallel', 'it trains in Node worker threads');

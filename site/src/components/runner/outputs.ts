@@ -50,16 +50,16 @@ export function appendOutput(prev: LiveOutput[], m: FromWorker): LiveOutput[] {
   return prev;
 }
 
+/**
+ * What makes a cell lab-only (ol.checkOnnxFile is not here: notebooks guard it with ol.hasPythonOnnx(), false in a
+ * page, and an unguarded call throws LabOnlyError saying why): Node modules the page has no counterpart of (fs, os and path it has: ./page-fs;
+ * ONNX Runtime it has: onnxruntime-web), Python, Node's zlib, model folders on disk and Node worker threads.
+ */
 const LAB_ONLY: [RegExp, string][] = [
-  [/from\s+['"](?:node:)?(fs|os|path|child_process|onnxruntime-node)['"]/, "imports Node's '$1' module"],
-  [/\bol\.(runOnnx|createSession|measureOnnxModel)\b/, 'runs the model with ONNX Runtime for Node (ol.$1)'],
-  [/\bol\.(checkOnnxFile|hasPythonOnnx)\b/, 'calls the Python onnx checker (ol.$1)'],
-  [/\bol\.(importOnnx|inspectOnnx|saveModel|loadModel)\b/, 'reads or writes files on disk (ol.$1)'],
-  [/\bol\.(deployBench)\b/, 'measures models with ONNX Runtime for Node (ol.$1)'],
+  [/from\s+['"](?:node:)?(child_process|worker_threads|zlib|onnxruntime-node)['"]/, "imports Node's '$1' module"],
+  [/\bol\.(saveModel|loadModel)\b/, 'reads or writes model folders on disk (ol.$1)'],
+  [/\bol\.(trainParallel)\b/, 'trains in Node worker threads (ol.$1)'],
   [/\bol\.(flashFootprint)\b/, "compresses the model with Node's zlib (ol.$1)"],
-  [/\b(fs|os)\.\w+\(/, "uses Node's '$1' module (files on disk)"],
-  [/\bpath\.(join|resolve|dirname)\(/, 'works on file paths of the machine (path.$1)'],
-  [/\brequire(?:\.resolve)?\(/, 'uses require() of Node'],
 ];
 
 /** Why a cell cannot run in the browser, or null when it can. */
