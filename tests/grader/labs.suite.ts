@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS, KernelPool } from '../../src/grader/trusted/runner';
 import { validateAssignment } from '../../src/grader/engine/validate';
 import { ROOT } from '../helpers';
 
-const LABS = ['quantization-lab', 'pruning-lab', 'lowrank-lab', 'kernels-lab'];
+const LABS = ['quantization-lab', 'pruning-lab', 'lowrank-lab', 'kernels-lab', 'llmquant-lab'];
 let pool: KernelPool;
 let cleanup: () => void;
 
