@@ -10,3 +10,4 @@ export * from './import';
 export * from './deploy';
 export * from './inspect-model';
 export * from './inspect';
+export * from './export-gpt';
