@@ -3,7 +3,8 @@
  * chromium and run with *Run all* in quick mode (the site always runs quick). Every code cell must end 'ok', or
  * 'lab-only' with an output saying that it runs only in the lab (no silent skip, and only where the cell needs
  * Node: a compiler, Node's zlib). Each notebook must print the lines that show it did its work.
- * For 00-getting-started the printed LeNet-5 test accuracy is compared with the same training in Node.
+ * The numbers each notebook prints are compared with the Node run of the same notebook in quick mode (see
+ * `agree`: the tolerance of each and why), and for 00-getting-started with the same training run here in Node.
  * Screenshots of 00 before and after Run all, light and dark: test-artifacts/site-runner-chapter-*.png.
  */
 import { test, before, after } from 'node:test';
@@ -11,6 +12,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
 import { serveSite, launch, artifact, type Served } from './site-harness';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -19,15 +21,33 @@ let served: Served;
 let browser: Any;
 let context: Any;
 
+/**
+ * A number the browser run prints that must agree with the Node run of the same notebook in quick mode: the
+ * first match of `re` in both, each captured number within `tol` (0: equal), and why that tolerance.
+ */
+interface Agreement { re: RegExp; tol: number; why: string }
+const SAME_TRAINING = 'same seeds, data and order; the tfjs backends differ in float rounding only, which moves a few of the 2000 test images: 0.5 pp is 10 images';
+const EXACT = 'counted from shapes, not trained: equal';
+const acc = (re: RegExp): Agreement => ({ re, tol: 0.5, why: SAME_TRAINING });
+const exact = (re: RegExp): Agreement => ({ re, tol: 0, why: EXACT });
+
 /** What each notebook must print (one pattern per output that proves a step ran); lab-only cells allowed. */
-const NOTEBOOKS: { page: string; expect: RegExp[]; labOnly?: number; shows?: string; check?: (text: string) => void }[] = [
-  { page: '00-getting-started', expect: [/compute backend: (webgl|wasm|cpu)/, /train: 5000 images, test: 2000 images/, /test accuracy: [\d.]+% on 2000 images/, /\d+-bit parameters/] },
-  { page: '01-numerics', expect: [/float16/, /fp32 test accuracy [\d.]+% on 2000 images/, /kept bits\s+accuracy/] },
-  { page: '02-quantization', expect: [/LeNet-5 fp32 accuracy [\d.]+% on 2000 test images/, /int8 per-channel accuracy/, /int8 integer\s+[\d.]+%/] },
-  { page: '03-pruning', expect: [/sparsity|sparse/i, /accuracy/] },
-  { page: '04-distillation-and-factorization', expect: [/accuracy/, /rank/i] },
-  { page: '05-edge-aware-design', expect: [/ratio: params [\d.]+x, MACs [\d.]+x/] },
-  { page: 'visualizers-demo', expect: [/accuracy|sparsity/i] },
+const NOTEBOOKS: { page: string; expect: RegExp[]; labOnly?: number; shows?: string; check?: (text: string) => void; agree: Agreement[] }[] = [
+  { page: '00-getting-started', expect: [/compute backend: (webgl|wasm|cpu)/, /train: 5000 images, test: 2000 images/, /test accuracy: [\d.]+% on 2000 images/, /\d+-bit parameters/],
+    agree: [acc(/test accuracy: ([\d.]+)% on 2000 images/), exact(/32-bit parameters: ([\d.]+) KiB/)] },
+  { page: '01-numerics', expect: [/float16/, /fp32 test accuracy [\d.]+% on 2000 images/, /kept bits\s+accuracy/],
+    agree: [acc(/fp32 test accuracy ([\d.]+)% on 2000 images/), acc(/float16 +([\d.]+)%/), acc(/fp8 e4m3 \(saturating\) +([\d.]+)%/)] },
+  { page: '02-quantization', expect: [/LeNet-5 fp32 accuracy [\d.]+% on 2000 test images/, /int8 per-channel accuracy/, /int8 integer\s+[\d.]+%/],
+    agree: [acc(/LeNet-5 fp32 accuracy ([\d.]+)% on 2000 test images/), acc(/int8 per-channel accuracy ([\d.]+)%/), acc(/int4 per-channel accuracy ([\d.]+)%/), exact(/storage: (\d+) bytes as float32 -> (\d+) bytes/)] },
+  { page: '03-pruning', expect: [/sparsity|sparse/i, /accuracy/],
+    agree: [acc(/LeNet-5: 61706 parameters, test accuracy ([\d.]+)%/), exact(/params (\d+) -> (\d+), MACs (\d+) -> (\d+)/)] },
+  { page: '04-distillation-and-factorization', expect: [/accuracy/, /rank/i],
+    agree: [acc(/teacher LeNet-5: \d+ parameters, ([\d.]+)%/), exact(/rank  8: dense kernels (\d+) -> (\d+)/),
+    { re: /rank 16: energy kept ([\d.]+)%/, tol: 0.3, why: 'the singular values of nearly equal trained weights (percent of the energy)' }] },
+  { page: '05-edge-aware-design', expect: [/ratio: params [\d.]+x, MACs [\d.]+x/],
+    agree: [exact(/ratio: params ([\d.]+)x, MACs ([\d.]+)x/), exact(/alpha 1: params (\d+), MACs (\d+)/)] },
+  { page: 'visualizers-demo', expect: [/accuracy|sparsity/i],
+    agree: [{ re: /after one short epoch: ([\d.]+)% on (\d+) test digits/, tol: 1, why: 'the same training; 512 test digits in quick mode, so 1 pp is 5 images' }] },
   // Quick mode: 192^3 products, 4 tile sizes, a 4 Mi-float bandwidth test (about a minute in the browser here).
   // The roofline this machine measured is drawn in the page (SVG output, or the roofline payload's figure).
   {
@@ -38,6 +58,7 @@ const NOTEBOOKS: { page: string; expect: RegExp[]; labOnly?: number; shows?: str
       /max \|y_nchw - y_nhwc\| = /, /evolution search: 3 measured/, /peak activations: model [\d.]+ KiB .*, tensors [\d.]+ KiB/, /front of both searches \(\d+\)/, /accuracy \(%\), mean over the seeds/,
       /ONNX export with foldBatchNorm: [\d.]+ KiB, max \|logit_onnx - logit_tfjs\| = /],
     shows: '.ol-nb-output svg, [data-payload="roofline"] [data-rendered="true"]',
+    agree: [exact(/192x192x192: ([\d.]+) MFLOP per product/), exact(/peak activations: model ([\d.]+) KiB/)],
   },
   // 06 writes its .onnx files to the page's in-memory files and runs them with onnxruntime-web (the lab: onnxruntime-node).
   {
@@ -48,6 +69,7 @@ const NOTEBOOKS: { page: string; expect: RegExp[]; labOnly?: number; shows?: str
     // onnxruntime-web against the same model in tfjs, in the same page: fp32 differs by float rounding only, so
     // the accuracies on 2000 images agree within 0.1 pp (2 images); the int8 QDQ graph and optilab's integer
     // path round the same way but for ties, so at least 98% of 500 top-1 predictions agree (the lab: ~100%).
+    agree: [acc(/tfjs test accuracy ([\d.]+)% on 2000 images/), exact(/parameters (\d+) -> (\d+)/)],
     check: (text) => {
       const tfjsAcc = Number(/tfjs test accuracy ([\d.]+)%/.exec(text)![1]);
       const ortAcc = Number(/ONNX Runtime fp32 accuracy ([\d.]+)%/.exec(text)![1]);
@@ -57,7 +79,8 @@ const NOTEBOOKS: { page: string; expect: RegExp[]; labOnly?: number; shows?: str
     },
   },
   // 08: the C-array cell (files on disk, arm-none-eabi-g++) and the pruning cell (ol.flashFootprint: Node's zlib).
-  { page: '08-tinyml', expect: [/lenet5 int8: optilab export of lenet5 \(full-integer int8\)/, /int8 \(integer only\)/, /lenet5 int8: arena 5888 bytes/, /mlp int8 .*fits/], labOnly: 2 },
+  { page: '08-tinyml', expect: [/lenet5 int8: optilab export of lenet5 \(full-integer int8\)/, /int8 \(integer only\)/, /lenet5 int8: arena 5888 bytes/, /mlp int8 .*fits/], labOnly: 2,
+    agree: [exact(/lenet5 int8: arena (\d+) bytes/)] },
 ];
 
 before(async () => {
@@ -90,6 +113,41 @@ async function runAll(page: Any, name: string): Promise<CellResult[]> {
 
 const pageText = (cells: CellResult[]) => cells.map((c) => c.text).join('\n');
 
+const ROOT = path.join(__dirname, '..', '..');
+/** Where tests/notebooks/notebooks.test.ts keeps its quick-mode executed copies (CI runs it before this suite). */
+const NODE_QUICK = path.join(ROOT, 'test-artifacts', 'notebooks-quick');
+
+/**
+ * The text outputs of the Node run of a notebook in quick mode: the executed copy of the notebook suite when it
+ * is newer than the notebook, else a run of `optilab notebooks run` here.
+ */
+function nodeQuickText(page: string): string {
+  const source = path.join(ROOT, 'notebooks', `${page}.ipynb`);
+  const executed = path.join(NODE_QUICK, `${page}.ipynb`);
+  if (!fs.existsSync(executed) || fs.statSync(executed).mtimeMs < fs.statSync(source).mtimeMs) {
+    const cli = path.join(ROOT, 'src', 'dist', 'cli', 'main.js');
+    const r = spawnSync(process.execPath, [cli, 'notebooks', 'run', source, '--out-dir', NODE_QUICK], { encoding: 'utf8', env: { ...process.env, OPTILAB_QUICK: '1' }, timeout: 1200000 });
+    assert.equal(r.status, 0, `the Node run of ${page} failed:\n${r.stdout}\n${r.stderr}`);
+  }
+  const nb = JSON.parse(fs.readFileSync(executed, 'utf8')) as { cells: { cell_type: string; outputs?: { text?: string[] | string }[] }[] };
+  return nb.cells.filter((c) => c.cell_type === 'code').flatMap((c) => (c.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join('') : o.text ?? ''))).join('\n');
+}
+
+/** Checks each agreement between the browser's and Node's printed numbers; returns the compared values. */
+function agreeWithNode(page: string, browserText: string, agree: Agreement[]): { re: string; browser: number[]; node: number[]; tol: number }[] {
+  const nodeText = nodeQuickText(page);
+  return agree.map(({ re, tol, why }) => {
+    const b = re.exec(browserText);
+    const n = re.exec(nodeText);
+    assert.ok(b, `${page}: the browser run prints ${re}`);
+    assert.ok(n, `${page}: the Node run prints ${re}`);
+    const browser = b.slice(1).map(Number);
+    const node = n.slice(1).map(Number);
+    browser.forEach((x, k) => assert.ok(Math.abs(x - node[k]) <= tol + 1e-9, `${page}: ${re} browser ${x} vs Node ${node[k]} (tolerance ${tol}: ${why})`));
+    return { re: String(re), browser, node, tol };
+  });
+}
+
 for (const nb of NOTEBOOKS) {
   test(`${nb.page}: Run all runs every cell in the browser with no error`, async () => {
     const page = await context.newPage();
@@ -107,6 +165,8 @@ for (const nb of NOTEBOOKS) {
       const text = pageText(cells);
       for (const re of nb.expect) assert.match(text, re);
       nb.check?.(text);
+      const compared = agreeWithNode(nb.page, text, nb.agree);
+      fs.writeFileSync(artifact(`site-runner-agree-${nb.page}.json`), JSON.stringify(compared, null, 1) + '\n');
       if (nb.page === '06-deployment-onnx') {
         // the deployment table measured with onnxruntime-web in this page
         await page.locator('[data-cell]').filter({ hasText: 'img/s @256' }).first().scrollIntoViewIfNeeded();
