@@ -6,6 +6,7 @@ export * from './core';
 export * from './backend';
 export * from './data/files';
 export * from './data/kjv';
+export * from './transformer/cache';
 export * from './models/files';
 export * from './train/cache';
 export * from './train/parallel';
