@@ -6,3 +6,5 @@ export * from './model';
 export * from './summary';
 export * from './train';
 export * from './quantize';
+export * from './prune';
+export * from './distill';

@@ -90,6 +90,12 @@ export interface GptTrainOptions {
   onProgress?: (p: GptTrainProgress) => void;
   /** Default 10. */
   progressEvery?: number;
+  /**
+   * The loss minimized in place of model.loss(inputs, targets) (e.g. distillation's, src/transformer/distill.ts),
+   * given the step's int32 [batchSize, contextLength] inputs and targets; called inside the gradient tape, and
+   * only the trained model's variables get gradients. The reported training losses are its values.
+   */
+  loss?: (inputs: tf.Tensor2D, targets: tf.Tensor2D) => tf.Scalar;
 }
 
 /** A validation measurement. */
@@ -189,7 +195,7 @@ export async function trainTinyGpt(model: TinyGpt, data: GptTrainData, opts: Gpt
       const loss = tf.tidy(() => {
         const x = tf.tensor2d(inputs, [batchSize, t], 'int32');
         const y = tf.tensor2d(targets, [batchSize, t], 'int32');
-        const { value, grads } = tf.variableGrads(() => model.loss(x, y), variables);
+        const { value, grads } = tf.variableGrads(() => (opts.loss ? opts.loss(x, y) : model.loss(x, y)), variables);
         let applied = grads;
         if (clipNorm > 0) {
           const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
