@@ -6,5 +6,7 @@ export * from './model';
 export * from './summary';
 export * from './train';
 export * from './quantize';
+export * from './quantize-llm';
+export * from './llm-sweep';
 export * from './prune';
 export * from './distill';

@@ -94,17 +94,30 @@ export function causalMask(t: number): tf.Tensor2D {
  * times the three [d, d] row blocks of the fused weight qkv [3d, d] (plus the bias's thirds), the heads'
  * outputs concatenated, [b * t, d]. Scores are q k^T / sqrt(d / heads) plus `mask` ([t, t], see causalMask),
  * softmax over keys. (Slicing the weight, not the [b * t, 3d] product: wasm's SplitV of the product was the
- * slowest kernel of a training step.)
+ * slowest kernel of a training step.) `transformKv`, when given, replaces the keys and values [b, heads, t, dh]
+ * before use (KV-cache quantization).
  *
  * @example
  * const y = causalSelfAttention(x, qkv, qkvBias, 2, 16, 4, causalMask(16)); // x [32, 64] -> y [32, 64]
  */
-export function causalSelfAttention(x: tf.Tensor2D, qkv: tf.Tensor2D, qkvBias: tf.Tensor1D, batch: number, t: number, heads: number, mask: tf.Tensor2D): tf.Tensor2D {
+export function causalSelfAttention(
+  x: tf.Tensor2D,
+  qkv: tf.Tensor2D,
+  qkvBias: tf.Tensor1D,
+  batch: number,
+  t: number,
+  heads: number,
+  mask: tf.Tensor2D,
+  transformKv?: (k: tf.Tensor4D, v: tf.Tensor4D) => [tf.Tensor4D, tf.Tensor4D],
+): tf.Tensor2D {
   const d = qkv.shape[1];
   const dh = d / heads;
   const part = (i: number) => linear(x, tf.slice(qkv, [i * d, 0], [d, d]), tf.slice(qkvBias, [i * d], [d]));
   const split = (y: tf.Tensor) => tf.transpose(tf.reshape(y, [batch, t, heads, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
-  const scores = tf.add(tf.matMul(split(tf.mul(part(0), 1 / Math.sqrt(dh))), split(part(1)), false, true), mask);
-  const mixed = tf.matMul(tf.softmax(scores), split(part(2))); // [b, heads, t, dh]
+  let k = split(part(1));
+  let v = split(part(2));
+  if (transformKv) [k, v] = transformKv(k, v);
+  const scores = tf.add(tf.matMul(split(tf.mul(part(0), 1 / Math.sqrt(dh))), k, false, true), mask);
+  const mixed = tf.matMul(tf.softmax(scores), v); // [b, heads, t, dh]
   return tf.reshape(tf.transpose(mixed, [0, 2, 1, 3]), [batch * t, d]);
 }

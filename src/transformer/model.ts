@@ -29,7 +29,20 @@ export interface ForwardOptions {
   onLinearInput?: LinearInputHook;
   /** Logits of the last position only ([b, 1, V]), as generation needs. */
   lastOnly?: boolean;
+  /**
+   * Replaces each linear layer's input (the qkv input included) before its product, e.g. by its per-token int8
+   * fake quantization (W8A8, src/transformer/quantize-llm.ts); runs after onLinearInput, which sees the original.
+   */
+  transformLinearInput?: (name: string, x: tf.Tensor2D) => tf.Tensor2D;
+  /**
+   * Replaces each block's keys and values ([b, heads, t, headDim] each) before attention uses them, e.g. by
+   * their KV-cache quantization; `layer` is the block index.
+   */
+  transformKv?: KvTransform;
 }
+
+/** Keys and values [b, heads, t, headDim] of block `layer` -> the ones attention uses. */
+export type KvTransform = (layer: number, k: tf.Tensor4D, v: tf.Tensor4D) => [tf.Tensor4D, tf.Tensor4D];
 
 /** Options of {@link TinyGpt.generate}. */
 export interface GenerateOptions {
@@ -47,6 +60,8 @@ export interface EvalOptions {
   batchSize?: number;
   /** Evaluate on the first this many tokens only. */
   maxTokens?: number;
+  /** Options of every forward pass (activation or KV quantization; lastOnly is ignored). */
+  forward?: ForwardOptions;
 }
 
 /** Mean negative log-likelihood of a token array, with its perplexity and bits per character. */
@@ -209,10 +224,11 @@ export class TinyGpt {
     const d = c.dModel;
     const w = (name: string) => this.weight(name) as unknown as tf.Tensor2D;
     const vec = (name: string) => this.weight(name) as unknown as tf.Tensor1D;
-    const lin = (x: tf.Tensor2D, name: string, activation?: 'relu') => {
+    const input = (name: string, x: tf.Tensor2D) => {
       opts.onLinearInput?.(name, x);
-      return linear(x, w(name), vec(`${name}.bias`), activation);
+      return opts.transformLinearInput ? opts.transformLinearInput(name, x) : x;
     };
+    const lin = (x: tf.Tensor2D, name: string, activation?: 'relu') => linear(input(name, x), w(name), vec(`${name}.bias`), activation);
     const ids = tf.reshape(tokens, [b * t]) as tf.Tensor1D;
     // the embedding lookup as a product with one-hot rows: its gradient is a matrix product too (wasm has no
     // kernel for a gather's gradient, UnsortedSegmentSum)
@@ -223,8 +239,8 @@ export class TinyGpt {
     for (let i = 0; i < c.nLayers; i++) {
       const p = `block${i}`;
       const normed = layerNorm(x, vec(`${p}.ln1.gamma`), vec(`${p}.ln1.beta`));
-      opts.onLinearInput?.(`${p}.attn.qkv`, normed);
-      const attended = causalSelfAttention(normed, w(`${p}.attn.qkv`), vec(`${p}.attn.qkv.bias`), b, t, c.nHeads, mask);
+      const kv = opts.transformKv;
+      const attended = causalSelfAttention(input(`${p}.attn.qkv`, normed), w(`${p}.attn.qkv`), vec(`${p}.attn.qkv.bias`), b, t, c.nHeads, mask, kv && ((k, v) => kv(i, k, v)));
       x = tf.add(x, lin(attended, `${p}.attn.proj`));
       const normed2 = layerNorm(x, vec(`${p}.ln2.gamma`), vec(`${p}.ln2.beta`));
       const hidden = c.activation === 'relu' ? lin(normed2, `${p}.mlp.fc1`, 'relu') : gelu(lin(normed2, `${p}.mlp.fc1`));
@@ -279,7 +295,7 @@ export class TinyGpt {
         }
       });
       const sum = tf.tidy(() => {
-        const logits = tf.reshape(this.forward(tf.tensor2d(inputs, [group.length, len - 1], 'int32')), [-1, c.vocabSize]) as tf.Tensor2D;
+        const logits = tf.reshape(this.forward(tf.tensor2d(inputs, [group.length, len - 1], 'int32'), { ...opts.forward, lastOnly: false }), [-1, c.vocabSize]) as tf.Tensor2D;
         const picked = tf.sum(tf.mul(logits, oneHotFloat(tf.tensor1d(targets, 'int32'), c.vocabSize)), 1);
         return tf.sum(tf.sub(tf.logSumExp(logits, 1), picked));
       });
