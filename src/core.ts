@@ -12,6 +12,8 @@ export * from './data/idx';
 export * from './data/dataset';
 export * from './data/preview';
 export * from './data/text-corpus';
+// The KJV corpus's decoding, parsing and split (loadKjv, which reads the file, is Node's: ./data/kjv).
+export * from './data/kjv-text';
 export * from './models/zoo';
 export * from './models/summary';
 export * from './models/io';
@@ -24,6 +26,8 @@ export * from './distill';
 export * from './factorize';
 export * from './llmquant';
 export * from './transformer';
+// The tinyGpt cache's key text, packed weights and training run (the Node cache on disk is ./transformer/cache).
+export * from './transformer/cache-format';
 export * from './edge';
 export * from './hardware';
 export * from './viz';
@@ -35,6 +39,8 @@ export * from './show/bundle';
 // and inspection of decoded models, and running / timing a session the caller opened (onnxruntime-web on the site).
 export * from './onnx/proto';
 export * from './onnx/export';
+// tinyGpt's ONNX export and its perplexity over a session the caller opened (createGptSession is Node's: ./onnx/export-gpt).
+export * from './onnx/gpt-onnx';
 export * from './onnx/session-run';
 export * from './onnx/measure';
 export * from './onnx/import-model';

@@ -31,6 +31,8 @@ inputs_sha() {
     find "$ROOT/.cache/executed" -maxdepth 1 -name "*.ipynb" 2>/dev/null || true
     # Fashion-MNIST of Debian dataset-fashion-mnist, served to the notebook runner (site/scripts/prepare-runtime.mjs).
     find /usr/share/datasets/fashion-mnist -maxdepth 1 -name '*.gz' 2>/dev/null || true
+    # The KJV of Debian bible-kjv-text, served to the notebook runner (site/scripts/prepare-runtime.mjs).
+    find /usr/lib -maxdepth 1 -name 'bible.data' 2>/dev/null || true
   } | LC_ALL=C sort | xargs -d '\n' sha1sum | sha1sum | cut -d' ' -f1
 }
 sha=$(inputs_sha)

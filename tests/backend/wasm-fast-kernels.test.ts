@@ -25,6 +25,19 @@ for (const [ta, tb] of [[true, false], [false, true], [true, true], [false, fals
   });
 }
 
+// tfjs-wasm's own _FusedMatMul puts the bias on the wrong outputs with transposeB (tinyGpt's x W^T + b). 2-D only:
+// with batch dimensions the original kernel's bias is wrong too, transposed or not (not used by optilab's models).
+for (const [ta, tb] of [[true, false], [false, true], [true, true], [false, false]]) {
+  for (const activation of ['linear', 'relu'] as const) {
+    test(`fused matMul + bias (${activation}) transposeA=${ta} transposeB=${tb} matches cpu`, async () => {
+      const [cpu, wasm] = await onBoth(() => [
+        tf.fused.matMul({ a: rand(ta ? [16, 12] : [12, 16], 11), b: rand(tb ? [48, 16] : [16, 48], 12), transposeA: ta, transposeB: tb, bias: rand([48], 13), activation }),
+      ]);
+      close(cpu, wasm, 1e-5, 'fused matMul');
+    });
+  }
+}
+
 const convCases: [string, number[], number[], number, 'same' | 'valid'][] = [
   ['same 5x5', [2, 9, 9, 3], [5, 5, 3, 4], 1, 'same'],
   ['valid 5x5', [2, 12, 10, 6], [5, 5, 6, 2], 1, 'valid'],

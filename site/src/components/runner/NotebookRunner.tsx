@@ -31,8 +31,11 @@ function loadEdits(file: string): Record<number, string> {
 function TrainBar({ p }: { p: Extract<LiveOutput, { kind: 'train' }>['p'] }): ReactNode {
   return (
     <div className="ol-nb-train" data-train-progress={p.fraction.toFixed(3)}>
-      <progress max={1} value={p.fraction} /> epoch {p.epoch}/{p.epochs}, step {p.step}/{p.stepsPerEpoch}, loss {p.loss.toFixed(4)},{' '}
-      {Math.round(p.imagesPerSecond)} images/s
+      {p.tokensPerSecond !== undefined
+        ? <><progress max={1} value={p.fraction} /> step {p.step}/{p.stepsPerEpoch}, loss {p.loss.toFixed(4)}, {Math.round(p.tokensPerSecond)} tokens/s
+          {p.validationBpc !== undefined && <>, validation {p.validationBpc.toFixed(3)} bits/char</>}</>
+        : <><progress max={1} value={p.fraction} /> epoch {p.epoch}/{p.epochs}, step {p.step}/{p.stepsPerEpoch}, loss {p.loss.toFixed(4)},{' '}
+          {Math.round(p.imagesPerSecond)} images/s</>}
     </div>
   );
 }

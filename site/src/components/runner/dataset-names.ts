@@ -8,8 +8,22 @@ export type Split = 'train' | 'test';
 export const DATASETS: readonly BrowserDataset[] = ['mnist', 'fashion-mnist'];
 /** Where the site serves each dataset's gzipped IDX files (site/scripts/prepare-runtime.mjs). */
 export const DATA_BASE: Record<BrowserDataset, string> = { mnist: '/data/mnist/', 'fashion-mnist': '/data/fashion-mnist/' };
-/** How the page names a dataset. */
-export const DATASET_LABEL: Record<BrowserDataset, string> = { mnist: 'MNIST', 'fashion-mnist': 'Fashion-MNIST' };
+/** What the page fetches for the synchronous loaders: the image datasets and the KJV text corpus (loadKjv). */
+export type FetchedData = BrowserDataset | 'kjv';
+/** How the page names what it fetches. */
+export const DATASET_LABEL: Record<FetchedData, string> = { mnist: 'MNIST', 'fashion-mnist': 'Fashion-MNIST', kjv: 'KJV' };
+/** Where the site serves the KJV: Debian bible-kjv-text's /usr/lib/bible.data as installed (site/scripts/prepare-runtime.mjs). */
+export const KJV_URL = '/data/kjv/bible.data';
+
+/**
+ * True when a cell calls loadKjv (synchronous, as in Node): the worker fetches the KJV before it runs.
+ *
+ * @example
+ * readsKjv('const kjv = ol.loadKjv();'); // true
+ */
+export function readsKjv(source: string): boolean {
+  return /\bloadKjv\b/.test(source);
+}
 
 export function isBrowserDataset(name: string): name is BrowserDataset {
   return (DATASETS as readonly string[]).includes(name);

@@ -6,10 +6,11 @@
  * (src/data/files.ts): the library's IDX parsers (magic number, header vs size, label range), 28x28 images, as
  * many labels as images. A cached copy that fails validation is dropped, so a reload fetches it again.
  */
-import { DatasetError, fromBytes, parseIdxImages, parseIdxLabels, type Dataset } from '@optilab/core';
-import { DATA_BASE, DATASET_LABEL, type BrowserDataset, type Split } from './dataset-names';
+import { DatasetError, fromBytes, kjvFromBytes, parseIdxImages, parseIdxLabels, KJV_PACKAGE, type Dataset, type KjvCorpus } from '@optilab/core';
+import runtime from '@site/src/generated/runtime.json';
+import { DATA_BASE, DATASET_LABEL, KJV_URL, type BrowserDataset, type FetchedData, type Split } from './dataset-names';
 
-export { DATA_BASE, DATASET_LABEL, DATASETS, isBrowserDataset, type BrowserDataset, type Split } from './dataset-names';
+export { DATA_BASE, DATASET_LABEL, DATASETS, KJV_URL, isBrowserDataset, readsKjv, type BrowserDataset, type FetchedData, type Split } from './dataset-names';
 export const MNIST_BASE = DATA_BASE.mnist;
 export const CACHE = 'optilab-datasets-v1';
 const FIX: Record<BrowserDataset, string> = {
@@ -24,12 +25,12 @@ const FILES: Record<Split, readonly [string, string]> = {
 const IMAGE_SIZE = 28;
 
 /** Progress of one file; `done` is set on its last report (the page then stops saying 'downloading'). */
-export interface FetchProgress { dataset: BrowserDataset; file: string; loaded: number; total: number; fromCache: boolean; done?: boolean }
+export interface FetchProgress { dataset: FetchedData; file: string; loaded: number; total: number; fromCache: boolean; done?: boolean }
 type Loaded = { pixels: Uint8Array; labels: Uint8Array; rows: number; cols: number };
 const loaded = new Map<string, Loaded>();
 const pending = new Map<string, Promise<void>>();
 
-async function readAll(res: Response, dataset: BrowserDataset, file: string, fromCache: boolean, onProgress: (p: FetchProgress) => void): Promise<Uint8Array> {
+async function readAll(res: Response, dataset: FetchedData, file: string, fromCache: boolean, onProgress: (p: FetchProgress) => void): Promise<Uint8Array> {
   const total = Number(res.headers.get('content-length') ?? 0);
   const reader = res.body!.getReader();
   const chunks: Uint8Array[] = [];
@@ -147,4 +148,58 @@ export function loadedDataset(dataset: BrowserDataset, split: Split, limit?: num
   }
   const base = DATA_BASE[dataset];
   return fromBytes({ name: dataset, split, height: d.rows, width: d.cols, numClasses: 10, source: `${base}${FILES[split].join(`.gz, ${base}`)}.gz` }, d.pixels, d.labels, limit);
+}
+
+const KJV_FIX = `Reload the page (a damaged cached copy is dropped and fetched again); if it persists, rebuild the site on a machine with the Debian package ${KJV_PACKAGE} (apt-get install ${KJV_PACKAGE})`;
+let kjvFile: Uint8Array | null = null;
+let kjvPending: Promise<void> | null = null;
+
+async function fetchKjv(onProgress: (p: FetchProgress) => void): Promise<void> {
+  if (!(runtime as { kjv?: boolean }).kjv) {
+    throw new DatasetError(KJV_URL, `is not served: the site was built without the Debian package ${KJV_PACKAGE}`, `Rebuild the site on a machine with ${KJV_PACKAGE} installed (apt-get install ${KJV_PACKAGE}), or run this notebook in the lab`);
+  }
+  const cache = await openCache();
+  let res = cache ? await cache.match(KJV_URL) : undefined;
+  const fromCache = !!res;
+  if (!res) {
+    res = await fetch(KJV_URL);
+    if (!res.ok) throw new DatasetError(KJV_URL, `could not be fetched (HTTP ${res.status})${res.status === 404 ? ` (the site was built without the Debian package ${KJV_PACKAGE})` : ''}`, KJV_FIX);
+    if (cache) {
+      try { await cache.put(KJV_URL, res.clone()); } catch { /* quota: keep going without the cached copy */ }
+    }
+  }
+  try {
+    const bytes = await readAll(res, 'kjv', 'bible.data', fromCache, onProgress);
+    kjvFromBytes(bytes, KJV_URL, 10, KJV_FIX); // validated once, as the Node loader does on every read
+    kjvFile = bytes;
+  } catch (e) {
+    // A damaged copy in the Cache API must not stay there: the next load fetches it again.
+    if (cache) await cache.delete(KJV_URL);
+    throw e;
+  }
+}
+
+/**
+ * Makes sure the KJV file (Debian bible-kjv-text's EC02 data file, as the site serves it) is in memory: fetched
+ * once with progress, kept in the Cache API, checked by decoding it; later loadKjv calls are synchronous.
+ *
+ * @example
+ * await ensureKjv((p) => console.log(p.file, p.loaded, p.total));
+ */
+export function ensureKjv(onProgress: (p: FetchProgress) => void = () => undefined): Promise<void> {
+  if (kjvFile) return Promise.resolve();
+  if (!kjvPending) kjvPending = fetchKjv(onProgress).finally(() => (kjvPending = null));
+  return kjvPending;
+}
+
+/**
+ * The KJV corpus from the file ensureKjv fetched, decoded, parsed and split by the library's own functions
+ * (kjvFromBytes, what the Node loadKjv calls on /usr/lib/bible.data), so it equals the lab's corpus.
+ *
+ * @example
+ * const kjv = loadedKjv(10); // kjv.train.length, kjv.validation.length as in the lab
+ */
+export function loadedKjv(validationEvery = 10): KjvCorpus {
+  if (!kjvFile) throw new Error("optilab: the KJV is not loaded yet in this session (the notebook runner fetches it before a cell that names loadKjv runs: call ol.loadKjv() in the cell itself, or after a cell that did)");
+  return kjvFromBytes(kjvFile, KJV_URL, validationEvery, KJV_FIX);
 }

@@ -5,7 +5,7 @@
  */
 import { compileCell, CellCompileError, type CompiledCell } from './transform';
 import type { CellFrame, FromWorker, ToWorker } from './protocol';
-import { datasetsRead } from './dataset-names';
+import { datasetsRead, readsKjv } from './dataset-names';
 import { fetchMountsFor, pageFs, pageOs, pagePath, pageRequire, setMounts } from './page-fs';
 import { loadOrt, NEEDS_ORT } from './ort-web';
 import runtime from '@site/src/generated/runtime.json';
@@ -98,11 +98,17 @@ async function importModule(spec: string): Promise<unknown> {
 
 /**
  * Fetches what a cell will read synchronously, before it runs: the dataset splits it names (the loaders stay
- * synchronous, as in Node), the site's files it names (./page-fs), and ONNX Runtime when it opens sessions.
+ * synchronous, as in Node), the KJV when it calls loadKjv, the site's files it names (./page-fs), and ONNX
+ * Runtime when it opens sessions.
  */
 async function prefetch(source: string): Promise<void> {
   await fetchMountsFor(source);
   if (NEEDS_ORT.test(source)) await loadOrt();
+  if (readsKjv(source)) {
+    await loadOptilab();
+    const { ensureKjv } = await import('./datasets');
+    await ensureKjv((p) => post({ type: 'data', id: current, p }));
+  }
   const { datasets, splits } = datasetsRead(source);
   if (!datasets.length) return;
   await loadOptilab();

@@ -5,7 +5,10 @@
  * initBackend (tfjs WebGL, else wasm, else cpu), trainCached (trained once per configuration and kept in
  * IndexedDB under the Node cache's key: the same configuration and build hashes), show.* (drawn by the page with src/viz), the pure-TypeScript ONNX exporter and the
  * TFLite exporter, reader, arena planner and C-array writer (flatbuffers only; flashFootprint needs Node's zlib),
- * and ONNX models run with onnxruntime-web on the page's in-memory files (./page-fs: a cell's fs, os and path).
+ * and ONNX models run with onnxruntime-web on the page's in-memory files (./page-fs: a cell's fs, os and path);
+ * for the transformer chapter loadKjv (the KJV file the site serves, parsed by the library's kjvFromBytes),
+ * trainTinyGptCached (trained in the worker, kept in IndexedDB under the Node cache's key) and
+ * createGptSession / onnxGptLogits / onnxPerplexity (the library's session code over onnxruntime-web).
  * Functions that need Python, Node's zlib, worker threads or model folders on disk throw LabOnlyError saying so.
  */
 import * as core from '@optilab/core';
@@ -14,7 +17,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import runtime from '@site/src/generated/runtime.json';
-import { ensureDataset, isBrowserDataset, loadedDataset, type FetchProgress } from './datasets';
+import { ensureDataset, isBrowserDataset, loadedDataset, loadedKjv, type FetchProgress } from './datasets';
+import type { TrainProgressMsg } from './protocol';
 import type * as Ort from 'onnxruntime-web';
 import { loadOrt, ortLoaded } from './ort-web';
 import { pagePath, readPageFile } from './page-fs';
@@ -303,9 +307,9 @@ export async function searchCacheSalt(): Promise<string> {
   return `build ${await buildHash(await currentBuild())}`;
 }
 
-let progressHook: (p: core.TrainProgress) => void = () => undefined;
-/** The worker shows training progress of trainCached calls without their own callback. */
-export function setProgressHook(h: (p: core.TrainProgress) => void): void {
+let progressHook: (p: TrainProgressMsg) => void = () => undefined;
+/** The worker shows training progress of trainCached calls without their own callback, and of trainTinyGptCached. */
+export function setProgressHook(h: (p: TrainProgressMsg) => void): void {
   progressHook = h;
 }
 function progressToPage(p: core.TrainProgress): void {
@@ -458,6 +462,155 @@ export async function deployBench(files: string[], opts: core.DeployBenchOptions
     onProgress?.(out.length, files.length, out[out.length - 1]);
   }
   return out;
+}
+
+// The transformer chapter (notebook 09): the KJV corpus, tinyGpt trained once and kept, its ONNX export run with
+// onnxruntime-web. The parsing, the cache key text, the packed weights, the training run, the session settings
+// and the perplexity are the library's own (core: kjv-text, transformer/cache-format, onnx/gpt-onnx).
+
+/** Options of {@link loadKjv}: as in the lab. */
+export interface KjvOptions { path?: string; validationEvery?: number }
+
+/**
+ * The KJV as a character-level corpus, synchronous as in the lab: Debian bible-kjv-text's data file as the site
+ * serves it (fetched before the cell ran, cached in the Cache API), decoded, parsed and split by the same library
+ * functions as the Node loadKjv, so the corpus is the lab's. `path` reads a file of the page's own files instead.
+ *
+ * @example
+ * const kjv = loadKjv(); // kjv.train.length, kjv.validation.length as in the lab
+ */
+export function loadKjv(opts: KjvOptions = {}): core.KjvCorpus {
+  const every = opts.validationEvery ?? 10;
+  if (opts.path !== undefined && opts.path !== core.KJV_DATA_FILE) return core.kjvFromBytes(readPageFile(opts.path, 'a KJV text or data file'), opts.path, every);
+  return loadedKjv(every);
+}
+
+/** Options of {@link trainTinyGptCached}: as in the lab (the site runs quick mode: `quick` defaults to true). */
+export interface GptCacheOptions { preset?: Readonly<core.GptTrainingPreset>; quick?: boolean; seed?: number; onProgress?: (p: core.GptTrainProgress) => void }
+
+/**
+ * The Node cache's key of a preset, seed and corpus trained here: `tinygpt-<config hash>-<build hash>`, the
+ * config hash sha256 of the library's gptCacheConfigText (as in Node), the build hash this page's (as trainCached's).
+ *
+ * @example
+ * await gptCacheKey(GPT_TRAINING_QUICK, 1, corpus); // 'tinygpt-1a2b3c4d5e6f-7a1b2c3d'
+ */
+export async function gptCacheKey(preset: Readonly<core.GptTrainingPreset>, seed: number, corpus: core.TextCorpus): Promise<string> {
+  return `tinygpt-${await sha256Hex(core.gptCacheConfigText(preset, seed, corpus), 6)}-${await buildHash(await currentBuild())}`;
+}
+
+type GptEntry = { meta: core.GptCacheMeta; values: Float32Array };
+/** tinyGpt entries when IndexedDB is not usable: kept for this session only. */
+const gptInMemory = new Map<string, GptEntry>();
+
+async function loadStoredGpt(url: string, key: string): Promise<GptEntry | null> {
+  const mem = gptInMemory.get(url);
+  if (mem) return mem;
+  try {
+    const handler = tf.io.getLoadHandlers(url)[0];
+    if (!handler?.load) return null;
+    const a = await handler.load();
+    const stored = (a.userDefinedMetadata as { optilab?: { key: string; meta: core.GptCacheMeta } } | undefined)?.optilab;
+    if (!stored || stored.key !== key || !a.weightData) return null;
+    const bytes = tf.io.CompositeArrayBuffer.join(a.weightData);
+    if (bytes.byteLength % 4 !== 0) return null;
+    return { meta: stored.meta, values: new Float32Array(bytes) };
+  } catch {
+    return null; // not stored yet, or a damaged entry: trained again (as the Node cache does)
+  }
+}
+
+async function storeGpt(url: string, key: string, model: core.TinyGpt, entry: GptEntry): Promise<'indexeddb' | 'memory'> {
+  try {
+    const handler = tf.io.getSaveHandlers(url)[0];
+    if (!handler?.save) throw new Error('no indexeddb:// handler');
+    const r = await handler.save({
+      modelTopology: { optilab: 'tinygpt', config: entry.meta.config },
+      weightSpecs: entry.meta.names.map((name) => ({ name, shape: model.weight(name).shape, dtype: 'float32' as const })),
+      weightData: entry.values.slice().buffer,
+      format: 'optilab-tinygpt',
+      generatedBy: `optilab ${runtime.optilab}`,
+      userDefinedMetadata: { optilab: { key, meta: entry.meta } as unknown as object },
+    });
+    if (r.errors?.length) throw new Error(String(r.errors[0]));
+    return 'indexeddb';
+  } catch {
+    gptInMemory.set(url, entry);
+    return 'memory';
+  }
+}
+
+/**
+ * A tinyGpt trained with a preset on a corpus, as the lab's trainTinyGptCached: loaded when this build trained
+ * it before (IndexedDB at `indexeddb://optilab/models/<the Node cache's key>`, `dir`), else trained here in the
+ * worker, with progress in the cell, and stored. Every call returns a fresh model.
+ *
+ * @example
+ * const { model, result, cached } = await trainTinyGptCached(loadKjv(), { quick: true });
+ */
+export async function trainTinyGptCached(corpus: core.TextCorpus, opts: GptCacheOptions = {}): Promise<{ model: core.TinyGpt; result: core.GptTrainResult; cached: boolean; dir: string; key: string }> {
+  const preset = opts.preset ?? core.gptTrainingPreset(opts.quick ?? true);
+  const seed = opts.seed ?? 1;
+  const key = await gptCacheKey(preset, seed, corpus);
+  const dir = `${MODEL_STORE}${key}`;
+  const hit = await loadStoredGpt(dir, key);
+  const loaded = hit && core.unpackGptWeights(hit.meta, hit.values, corpus.vocabulary.size);
+  if (hit && loaded) return { model: loaded, result: hit.meta.result, cached: true, dir, key };
+  const { model, result } = await core.trainGptPreset(corpus, preset, seed, (p) => {
+    progressHook({ epoch: 1, epochs: 1, step: p.step, stepsPerEpoch: p.steps, fraction: p.fraction, loss: p.loss, imagesPerSecond: 0, tokensPerSecond: p.tokensPerSecond, validationBpc: p.validationBpc });
+    opts.onProgress?.(p);
+  });
+  await storeGpt(dir, key, model, core.packGptWeights(model, result));
+  return { model, result, cached: false, dir, key };
+}
+
+/** Options of {@link createGptSession}: as in the lab; `threads` is the page's (see createSession). */
+export type GptSessionOptions = core.GptSessionOptions;
+
+/**
+ * An onnxruntime-web session for an exported tinyGpt, with the lab's settings (gptSessionOptions: sequential,
+ * all optimizations, the MatMulNBits accuracy level as the session config entry, which onnxruntime-web passes
+ * through as onnxruntime-node does); the thread count is the page's, whatever `threads` asks.
+ *
+ * @example
+ * const session = await createGptSession(exportTinyGptOnnx(model));
+ */
+export async function createGptSession(bytes: Uint8Array, opts: GptSessionOptions = {}): Promise<Ort.InferenceSession> {
+  core.decodeModel(bytes, 'the tinyGpt ONNX bytes');
+  const options = core.gptSessionOptions(opts);
+  const ort = await loadOrt();
+  try {
+    return await ort.InferenceSession.create(bytes, { ...options, executionProviders: ['wasm'] });
+  } catch (e) {
+    throw new Error(`the tinyGpt ONNX bytes: ONNX Runtime cannot load this model (${(e as Error).message})`);
+  }
+}
+
+function ortInt64Tensor(): core.OrtInt64TensorClass {
+  if (!ortLoaded) throw new Error('ONNX Runtime is not loaded: open a session with createGptSession first');
+  return ortLoaded.Tensor as unknown as core.OrtInt64TensorClass;
+}
+
+/**
+ * Logits [batch, seq, vocab] of token ids [batch, seq] from an exported tinyGpt session (the library's
+ * sessionGptLogits with onnxruntime-web's Tensor).
+ *
+ * @example
+ * const logits = await onnxGptLogits(session, Int32Array.of(5, 9, 2), 1, 3);
+ */
+export function onnxGptLogits(session: core.OrtSessionLike, tokens: ArrayLike<number>, batch: number, seq: number): Promise<Float32Array> {
+  return core.sessionGptLogits(session, ortInt64Tensor(), tokens, batch, seq);
+}
+
+/**
+ * Mean cross-entropy, perplexity and bits per character under an exported tinyGpt session, with
+ * TinyGpt.evaluate's windowing (the library's sessionPerplexity with onnxruntime-web's Tensor).
+ *
+ * @example
+ * (await onnxPerplexity(session, kjv.validation, model.config.contextLength)).perplexity;
+ */
+export function onnxPerplexity(session: core.OrtSessionLike, tokens: ArrayLike<number>, contextLength: number, opts: core.EvalOptions = {}): Promise<core.TokenLoss> {
+  return core.sessionPerplexity(session, ortInt64Tensor(), tokens, contextLength, opts);
 }
 
 export const saveModel = labOnly('saveModel', 'it writes model files to disk');

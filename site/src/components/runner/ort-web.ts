@@ -35,4 +35,4 @@ export function loadOrt(): Promise<typeof Ort> {
 }
 
 /** Calls of a cell that need ONNX Runtime (the worker loads it before such a cell runs). */
-export const NEEDS_ORT = /\bol\.(createSession|runOnnx|measureOnnxModel|deployBench)\b/;
+export const NEEDS_ORT = /\bol\.(createSession|runOnnx|measureOnnxModel|deployBench|createGptSession|onnxGptLogits|onnxPerplexity)\b/;

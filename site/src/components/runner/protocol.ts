@@ -12,7 +12,11 @@ export type { CellError, CellFrame };
 export type ToWorker = { type: 'run'; id: number; source: string; cell?: number; tests?: boolean };
 
 
-export interface TrainProgressMsg { epoch: number; epochs: number; step: number; stepsPerEpoch: number; fraction: number; loss: number; imagesPerSecond: number }
+/**
+ * Training progress: trainCached's (core.TrainProgress) or trainTinyGptCached's, whose GptTrainProgress is sent
+ * as one epoch of `steps` steps with its tokens per second (and validation bits per character when measured).
+ */
+export interface TrainProgressMsg { epoch: number; epochs: number; step: number; stepsPerEpoch: number; fraction: number; loss: number; imagesPerSecond: number; tokensPerSecond?: number; validationBpc?: number }
 
 export type FromWorker =
   | { type: 'ready' }
