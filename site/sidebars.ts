@@ -13,6 +13,7 @@ const sidebars: SidebarsConfig = {
     'eight-bits',
     'bitoptimizer',
     'hardware',
+    'transformers',
     'frameworks',
     'onnx',
     'tinyml',

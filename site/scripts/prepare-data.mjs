@@ -2,7 +2,7 @@
 // - bench.json: every bench/results/*.json produced by `npm run bench -- <name>`, keyed by name
 //   (figures of experimental results read only this; a missing file shows a "run the bench" placeholder);
 // - exercises.json: the chapter exercises' texts rendered to HTML (KaTeX math);
-// - notebooks: see prepare-notebooks.mjs; graded labs (student versions only): see prepare-labs.mjs.
+// - notebooks: see prepare-notebooks.mjs (notebook-pages.json: the slugs of the generated notebook pages); graded labs (student versions only): see prepare-labs.mjs.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,13 @@ fs.writeFileSync(path.join(OUT, 'exercises.json'), JSON.stringify(exercises));
 console.log(`site: ${chapterExercises.length} exercises`);
 
 prepareNotebooks({ root: ROOT, site: SITE });
+// The slugs of the notebook pages just generated, for links that exist only once their notebook does
+// (a link to a missing page fails the build: onBrokenLinks 'throw').
+const notebookDocs = path.join(SITE, 'docs', 'notebooks');
+fs.writeFileSync(
+  path.join(OUT, 'notebook-pages.json'),
+  JSON.stringify(fs.readdirSync(notebookDocs).filter((f) => f.endsWith('.mdx') && f !== 'index.mdx').map((f) => f.slice(0, -4)).sort()),
+);
 // After the notebooks (their folders are emptied first): the graded labs' student versions.
 prepareLabs({ root: ROOT, site: SITE, markdown });
 prepareRuntime({ root: ROOT, site: SITE });

@@ -18,3 +18,7 @@ declare module '@site/src/generated/runtime.json' {
   const runtime: { optilab: string; fashionMnist: boolean; mounts: Record<string, string> };
   export default runtime;
 }
+declare module '@site/src/generated/notebook-pages.json' {
+  const slugs: string[];
+  export default slugs;
+}

@@ -7,6 +7,7 @@ import { roundToFloat16, roundToBFloat16 } from '../numerics/floats';
 import { computeQParams } from '../quantize/qparams';
 import { quantize, dequantize } from '../quantize/affine';
 import { rint } from '../quantize/scalar';
+import { decodeE8M0, decodeMxElement, encodeMxElement, mxDequantize, mxQuantize, mxSharedExponent } from '../llmquant/mx';
 
 /**
  * The reference functions handed to code-exercise tests as `ref`.
@@ -22,6 +23,13 @@ export const exerciseRef = {
   quantize,
   dequantize,
   rint,
+  // OCP microscaling (MX) blocks: shared E8M0 exponent, element codes (the transformer page's MXFP4 exercise)
+  mxQuantize,
+  mxDequantize,
+  mxSharedExponent,
+  encodeMxElement,
+  decodeMxElement,
+  decodeE8M0,
 };
 
 export type ExerciseRef = typeof exerciseRef;

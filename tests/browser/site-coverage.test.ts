@@ -13,7 +13,7 @@ import { chapterExercises } from '../../src/exercises';
 const SITE = path.join(ROOT, 'site');
 const coverage = JSON.parse(fs.readFileSync(path.join(SITE, 'coverage.json'), 'utf8')) as { topics: Record<string, string> };
 const mdx = (page: string) => fs.readFileSync(path.join(SITE, 'docs', `${page}.mdx`), 'utf8');
-const chapterPages = ['overview', 'pruning', 'distillation', 'low-rank', 'edge-design', 'numerics', 'quantization', 'eight-bits', 'bitoptimizer', 'hardware', 'frameworks', 'onnx'];
+const chapterPages = ['overview', 'pruning', 'distillation', 'low-rank', 'edge-design', 'numerics', 'quantization', 'eight-bits', 'bitoptimizer', 'hardware', 'transformers', 'frameworks', 'onnx'];
 
 test('the coverage list names every topic of the issue', () => {
   const keys = Object.keys(coverage.topics).join(' | ').toLowerCase();
@@ -22,7 +22,8 @@ test('the coverage list names every topic of the issue', () => {
     'formats', 'precision', 'numerics: trade-offs', 'uniform', 'non-uniform', 'stochastic', 'zero-shot', 'calibration', 'symmetric/asymmetric',
     'granularity', 'static/dynamic', 'ptq', 'qat', 'weights vs activations', 'quantization: trade-offs', 'with pruning', 'edge hardware',
     'why 8 bits', 'bitoptimizer4ml', 'hw-nas', 'kernel optimizations', 'compute-in-memory', 'memory access', 'sparsity',
-    'built-in apis', 'automated tools', 'hardware libraries', 'visualizing', 'onnx']) {
+    'built-in apis', 'automated tools', 'hardware libraries', 'visualizing', 'onnx',
+    'weight-only int4/int8', 'gptq', 'awq', 'smoothquant', 'microscaling', 'kv-cache', '2:4', 'wanda', 'head pruning', 'transformers: distillation']) {
     assert.ok(keys.includes(topic), `coverage.json has no topic mentioning "${topic}"`);
   }
 });

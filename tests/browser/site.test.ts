@@ -156,6 +156,45 @@ test('hardware page: the figures of bench/results/hardware.json are drawn, title
   await context.close();
 });
 
+test('transformers page: the figures of bench/results/transformer.json are drawn with its commit, every number is filled in, the group-bits exercise checks', async () => {
+  const file = path.join(ROOT, 'bench', 'results', 'transformer.json');
+  const { page, context, errors } = await open('/transformers');
+  if (!fs.existsSync(file)) {
+    assert.ok(await page.locator('[data-missing-bench="transformer"]').count() >= 3, 'placeholders without bench/results/transformer.json');
+    await context.close();
+    return;
+  }
+  const bench = JSON.parse(fs.readFileSync(file, 'utf8')) as { rows: { section: string; name: string; perplexity?: number }[]; provenance?: { git?: { head?: string } } };
+  const drawn = await figuresDrawn(page);
+  assert.deepEqual(drawn.map(([id]) => id).sort(), ['tf-bits', 'tf-channels', 'tf-sparsity']);
+  for (const [id, traces] of drawn) {
+    assert.ok(traces > 0, `${id} has no traces`);
+    const caption = await page.$eval(`[data-figure-box="${id}"] figcaption`, (e: Element) => e.textContent ?? '');
+    assert.match(caption, /Source: bench\/results\/transformer\.json/);
+    if (bench.provenance?.git?.head) assert.ok(caption.includes(bench.provenance.git.head.slice(0, 12)), `${id} caption names the commit: ${caption}`);
+  }
+  // one marker per weight-quantization method (the KV-cache rows keep fp32 weights), plus the fp32 line
+  const methods = bench.rows.filter((r) => r.section === 'quantization' && r.name !== 'fp32' && !r.name.startsWith('kv-')).length;
+  assert.equal(await page.$eval('[data-figure="tf-bits"]', (e: Any) => e.data.length), methods + 1);
+  const prose = (await page.locator('article').textContent()) ?? '';
+  assert.doesNotMatch(prose, /n\/a \(run the transformer bench\)/, 'a number of the page is missing from the JSON');
+  const gptq = bench.rows.find((r) => r.section === 'quantization' && r.name === 'gptq')!;
+  assert.ok(prose.includes(gptq.perplexity!.toFixed(3)), `the GPTQ perplexity ${gptq.perplexity!.toFixed(3)} is quoted`);
+  const box = exerciseBox(page, 'tf-group-bits');
+  await box.locator('input[type=text]').fill('4.25');
+  await box.getByRole('button', { name: 'Check' }).click();
+  assert.equal((await feedback(box)).correct, 'true');
+  // the MXFP4 exercise's tests compare with the library's encoder (ref.mxQuantize) inside the exercise worker
+  const mx = exerciseBox(page, 'tf-mxfp4');
+  await mx.locator('textarea').fill((getExercise('tf-mxfp4') as CodeExercise).solution);
+  await mx.getByRole('button', { name: 'Run tests' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-exercise="tf-mxfp4"] [role=status]')?.getAttribute('data-correct') === 'true', null, { timeout: 10000 });
+  assert.match((await feedback(mx)).text, /All 3 tests passed \(4\/4 points\)/);
+  await page.screenshot({ path: artifact('site-transformers.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('numeric exercise: a wrong answer gets a hint, the right one is accepted and remembered', async () => {
   const { page, context, errors } = await open('/quantization');
   const box = exerciseBox(page, 'quant-scale');

@@ -8,6 +8,7 @@ import { structureExercises } from './structure';
 import { numericsExercises } from './numerics';
 import { quantizationExercises } from './quantization';
 import { systemsExercises } from './systems';
+import { transformerExercises } from './transformers';
 
 /** Every chapter exercise, validated (throws at import time when a definition is broken). */
 export const chapterExercises: Exercise[] = assertCatalog([
@@ -15,6 +16,7 @@ export const chapterExercises: Exercise[] = assertCatalog([
   ...numericsExercises,
   ...quantizationExercises,
   ...systemsExercises,
+  ...transformerExercises,
 ]);
 
 /**
