@@ -290,7 +290,7 @@ export function TfSparsityFigure(): ReactNode {
           hovertemplate: `${n}: %{x:.1f}% zero, perplexity %{y:.3f}<extra></extra>`,
         };
       }),
-      layout: baseLayout(theme, 'Validation perplexity against the share of zero weights (the blocks' linear layers; the output head stays dense)', {
+      layout: baseLayout(theme, 'Validation perplexity against the share of zero weights (the linear layers of the blocks; the output head stays dense)', {
         legend: legendOnTop(theme),
         xaxis: { title: { text: 'sparsity of the linear weights (%)' } },
         yaxis: { title: { text: 'perplexity (log scale)' }, type: 'log' },
