@@ -3,6 +3,9 @@
  * 2 threads, beside the same architectures in PyTorch (Debian python3-torch, eval mode, no_grad) measured right
  * before and after ours (A B A, averaged) with the same thread count, and the ratio. Also how much of our time
  * is spent inside kernels (tf.profile's kernel times) and how much around them (layers, dispatch, allocation).
+ * "Ours" is the library's inference path, what predictLogits and evaluate run: the native forward plan
+ * (src/backend/native-forward.ts) where it covers the model, model.predict otherwise; model.predict is
+ * measured beside it in every row.
  */
 import { spawnSync } from 'child_process';
 import * as os from 'os';
@@ -11,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, kernelsInUse } from '../src/backend';
 import { setNativeThreads } from '../src/backend/native';
 import { createModel, ZooName } from '../src/models/zoo';
+import { planForward } from '../src/train/forward-plan';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { BenchReport } from './harness';
 
@@ -63,6 +67,25 @@ async function ours(model: LayersModel, batch: number, seconds: number): Promise
   return { imgPerSec, kernelShare: Math.min(1, kernelMs / wall) };
 }
 
+/** Throughput of the native forward plan (what evaluate runs), or null when there is none for the model. */
+function planned(model: LayersModel, batch: number, seconds: number): number | null {
+  const plan = planForward(model);
+  if (!plan) return null;
+  const x = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 3);
+  const images = x.dataSync() as Float32Array;
+  x.dispose();
+  // the output copied out of the plan's buffer, as a caller that keeps it would (PyTorch returns a new tensor)
+  const forward = () => plan.run(images, batch).slice();
+  for (let i = 0; i < 3; i++) forward();
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) {
+    forward();
+    n++;
+  }
+  return (n * batch) / ((performance.now() - start) / 1000);
+}
+
 export async function run(args: string[]): Promise<BenchReport> {
   const quick = process.env.OPTILAB_QUICK === '1';
   const models = args.filter((a) => !a.startsWith('--')) as ZooName[];
@@ -80,8 +103,12 @@ export async function run(args: string[]): Promise<BenchReport> {
       const before = torch ? pytorch(name, threads, seconds) : null;
       setNativeThreads(threads);
       const mine = new Map<number, Measured>();
+      const plans = new Map<number, number | null>();
       try {
-        for (const batch of BATCHES) mine.set(batch, await ours(model, batch, seconds));
+        for (const batch of BATCHES) {
+          mine.set(batch, await ours(model, batch, seconds));
+          plans.set(batch, planned(model, batch, seconds));
+        }
       } finally {
         setNativeThreads(1);
       }
@@ -89,7 +116,12 @@ export async function run(args: string[]): Promise<BenchReport> {
       for (const batch of BATCHES) {
         const m = mine.get(batch)!;
         const pt = before && after ? (before.get(batch)! + after.get(batch)!) / 2 : null;
-        rows.push({ model: name, backend, kernels, threads, batch, imgPerSec: m.imgPerSec, kernelShare: m.kernelShare, pytorchImgPerSec: pt, ratioVsPytorch: pt ? m.imgPerSec / pt : null });
+        const plan = plans.get(batch) ?? null;
+        const imgPerSec = plan ?? m.imgPerSec;
+        rows.push({
+          model: name, backend, kernels, threads, batch, path: plan ? 'plan' : 'predict', imgPerSec, planImgPerSec: plan, predictImgPerSec: m.imgPerSec,
+          predictKernelShare: m.kernelShare, planVsPredict: plan ? plan / m.imgPerSec : null, pytorchImgPerSec: pt, ratioVsPytorch: pt ? imgPerSec / pt : null,
+        });
       }
     }
     model.dispose();
@@ -97,7 +129,7 @@ export async function run(args: string[]): Promise<BenchReport> {
   return {
     rows,
     notes: [
-      `forward passes of one batch (model.predict with batchSize = the batch), ${seconds} s per measurement; kernelShare: kernel time / wall time of one profiled pass`,
+      `forward passes of one batch, ${seconds} s per measurement; imgPerSec: the library's inference path (path 'plan': the native forward plan that predictLogits/evaluate run, output copied out; 'predict': model.predict with batchSize = the batch), ratioVsPytorch from it; predictImgPerSec: model.predict in the same row; predictKernelShare: kernel time / wall time of one profiled model.predict`,
       torch ? 'PyTorch (Debian python3-torch, eval mode, no_grad) measured right before and after ours, mean of both, torch.set_num_threads(threads) and OMP_NUM_THREADS=threads' : 'PyTorch (Debian python3-torch) not installed: no reference column',
       kernels === 'native' ? `kernels: optilab's native addon (${native.version}); threads = OpenMP threads inside the native kernels` : `kernels: ${kernels}`,
     ],

@@ -18,6 +18,7 @@ export * from './models/zoo';
 export * from './models/summary';
 export * from './models/io';
 export * from './train/train';
+export * from './train/forward-plan';
 export * from './util/random';
 export * from './numerics';
 export * from './quantize';

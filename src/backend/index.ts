@@ -10,6 +10,8 @@ import { registerFastWasmKernels } from './wasm-fast-kernels';
 import { loadNative, nativeStatus, NativeStatus } from './native';
 import { nativeKernelsRegistered, registerNativeKernels } from './native-kernels';
 import { useIntegerKernel } from '../quantize/integer';
+import { useForwardCompiler } from '../train/forward-plan';
+import { compileNativeForward } from './native-forward';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -33,7 +35,10 @@ function loadWasm(): boolean {
     if (process.env.OPTILAB_FAST_KERNELS !== '0') registerFastWasmKernels();
     // Registered last, so the wasm kernels above stay as fallbacks outside the native kernels' cases.
     const addon = loadNative();
-    if (addon) registerNativeKernels(addon);
+    if (addon) {
+      registerNativeKernels(addon);
+      useForwardCompiler(compileNativeForward);
+    }
     return true;
   } catch {
     return false;

@@ -8,6 +8,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { Dataset, imagesTensor } from '../data/dataset';
 import { mulberry32, permutation } from '../util/random';
 import { adam } from './adam';
+import { planForward } from './forward-plan';
 
 export type Schedule = 'constant' | 'cosine';
 
@@ -181,8 +182,22 @@ export interface Evaluation {
 /** Logits of a model on a dataset, computed in batches; `onProgress` (if given) after each batch with the images done. */
 export async function predictLogits(model: LayersModel, data: Dataset, batchSize = 500, onProgress?: (done: number, total: number) => void): Promise<Float32Array> {
   const out = new Float32Array(data.count * data.numClasses);
+  const size = data.height * data.width;
+  let plan = planForward(model);
+  if (plan && (plan.inputShape.join() !== `${data.height},${data.width},1` || plan.outputSize !== data.numClasses)) plan = null;
   for (let start = 0; start < data.count; start += batchSize) {
     const n = Math.min(batchSize, data.count - start);
+    if (plan) {
+      try {
+        out.set(plan.run(data.images.subarray(start * size, (start + n) * size), n), start * data.numClasses);
+        onProgress?.(start + n, data.count);
+        continue;
+      } catch (e) {
+        // a shape the native library refuses: model.predict (its kernels fall back to wasm) from here on
+        if ((e as { code?: string }).code !== 'OPTILAB_DNNL') throw e;
+        plan = null;
+      }
+    }
     // one batch of n (predict would otherwise split it into batches of 32 and concatenate them again)
     const logits = tf.tidy(() => model.predict(imagesTensor(data, start, n), { batchSize: n }) as tf.Tensor);
     out.set(await logits.data(), start * data.numClasses);

@@ -1,0 +1,255 @@
+/**
+ * A whole forward pass of a Sequential image model as a short list of native addon calls on preallocated
+ * buffers. model.predict spends most of a small batch outside its kernels (layers, tensor bookkeeping, one
+ * dispatch per op: LeNet-5 at batch 1 was 10% kernel time); this plan runs the same addon kernels the wasm
+ * backend's native kernels use (src/backend/native-kernels.ts), in the same order, so its outputs are the
+ * same bits as model.predict's on that backend. Weights are copied when the plan is made: make a new plan
+ * after training or changing weights.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { backend_util } from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { loadNative, type NativeAddon } from './native';
+import { nativeKernelsRegistered } from './native-kernels';
+import type { ForwardPlan } from '../train/forward-plan';
+
+type Shape3 = [number, number, number];
+type Act = 0 | 1 | 2;
+
+/** One step on the batch's buffers: reads `src`, writes `dst` (both owned by the plan). */
+interface Step {
+  out: Shape3 | number;
+  prepare(batch: number, inShape: Shape3 | number): (addon: NativeAddon, src: Float32Array, dst: Float32Array) => void;
+  inPlace?: boolean;
+}
+
+const ACTIVATIONS: Record<string, Act> = { linear: 0, relu: 1, relu6: 2 };
+const size = (s: Shape3 | number) => (typeof s === 'number' ? s : s[0] * s[1] * s[2]);
+const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : [Number(v), Number(v)]);
+
+/** What the plan reads of a tfjs-layers layer. */
+interface PlannedLayer {
+  name: string;
+  getClassName(): string;
+  getConfig(): unknown;
+  getWeights(): tf.Tensor[];
+}
+
+/** Why a layer cannot be planned (the caller then uses model.predict). */
+class Unsupported extends Error {}
+
+function activationOf(config: Record<string, unknown>, layer: string): Act {
+  const name = String(config.activation ?? 'linear');
+  if (!(name in ACTIVATIONS)) throw new Unsupported(`${layer}: activation ${name}`);
+  return ACTIVATIONS[name];
+}
+
+function weightsOf(layer: { getWeights(): tf.Tensor[] }): Float32Array[] {
+  return layer.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array));
+}
+
+function image(shape: Shape3 | number, layer: string): Shape3 {
+  if (typeof shape === 'number') throw new Unsupported(`${layer} needs an image input`);
+  return shape;
+}
+
+/** The plan's steps for one layer, given its input shape (one image); [] for layers that change nothing. */
+function stepsFor(layer: PlannedLayer, inShape: Shape3 | number): Step[] {
+  const kind: string = layer.getClassName();
+  const config = layer.getConfig() as Record<string, unknown>;
+  const name = `${kind} ${layer.name}`;
+  switch (kind) {
+    case 'InputLayer':
+    case 'Dropout':
+      return [];
+    case 'Flatten': // NHWC rows are already in Flatten's order
+      return [{ out: size(inShape), prepare: () => () => undefined, inPlace: true }];
+    case 'Rescaling': {
+      // tfjs-layers: add(mul(x, scale), offset), each rounded to float32
+      const scale = Math.fround(Number(config.scale));
+      const offset = Math.fround(Number(config.offset ?? 0));
+      return [
+        {
+          out: inShape,
+          prepare: (batch) => {
+            const n = batch * size(inShape);
+            return (_a, src, dst) => {
+              for (let i = 0; i < n; i++) dst[i] = Math.fround(src[i] * scale) + offset;
+            };
+          },
+        },
+      ];
+    }
+    case 'Conv2D': {
+      const [h, w, c] = image(inShape, name);
+      if (config.dataFormat !== 'channelsLast') throw new Unsupported(`${name}: ${config.dataFormat}`);
+      const [kernel, bias] = weightsOf(layer);
+      const [kh, kw] = pair(config.kernelSize);
+      const filters = Number(config.filters);
+      const act = activationOf(config, name);
+      const info = (batch: number) =>
+        backend_util.computeConv2DInfo([batch, h, w, c], [kh, kw, c, filters], pair(config.strides), pair(config.dilationRate), config.padding as 'same' | 'valid');
+      const one = info(1);
+      return [
+        {
+          out: [one.outHeight, one.outWidth, filters],
+          prepare: (batch) => {
+            const i = info(batch);
+            const p = i.padInfo;
+            const g = Int32Array.from([
+              batch, h, w, c, kh, kw, filters, i.outHeight, i.outWidth, i.strideHeight, i.strideWidth, i.dilationHeight, i.dilationWidth,
+              p.top, p.left, p.bottom, p.right,
+            ]);
+            const rows = batch * i.outHeight * i.outWidth;
+            const b = bias ?? new Float32Array(0);
+            return (addon, src, dst) => {
+              addon.conv2dForward(src, kernel, dst, g);
+              if (bias || act) addon.biasActivation(dst, b, rows, filters, act);
+            };
+          },
+        },
+      ];
+    }
+    case 'MaxPooling2D': {
+      const [h, w, c] = image(inShape, name);
+      if (config.dataFormat !== 'channelsLast') throw new Unsupported(`${name}: ${config.dataFormat}`);
+      const info = (batch: number) =>
+        backend_util.computePool2DInfo([batch, h, w, c], pair(config.poolSize), pair(config.strides ?? config.poolSize), 1, config.padding as 'same' | 'valid');
+      const one = info(1);
+      return [
+        {
+          out: [one.outHeight, one.outWidth, c],
+          prepare: (batch) => {
+            const i = info(batch);
+            const g = Int32Array.from([batch, h, w, c, i.outHeight, i.outWidth, i.strideHeight, i.strideWidth, i.filterHeight, i.filterWidth, i.padInfo.top, i.padInfo.left]);
+            return (addon, src, dst) => addon.maxPool(src, dst, g);
+          },
+        },
+      ];
+    }
+    case 'Dense': {
+      if (typeof inShape !== 'number') throw new Unsupported(`${name} on a rank-4 input`);
+      const [kernel, bias] = weightsOf(layer);
+      const units = Number(config.units);
+      const act = activationOf(config, name);
+      return [
+        {
+          out: units,
+          prepare: (batch) => {
+            const dims = Int32Array.from([1, 1, batch, units, inShape, 0, 0]);
+            const b = bias ?? new Float32Array(0);
+            return (addon, src, dst) => {
+              addon.matmul(src, kernel, dst, dims);
+              if (bias || act) addon.biasActivation(dst, b, batch, units, act);
+            };
+          },
+        },
+      ];
+    }
+    case 'ReLU':
+    case 'Activation': {
+      const act = kind === 'ReLU' ? (config.maxValue == null ? 1 : config.maxValue === 6 ? 2 : null) : activationOf(config, name);
+      if (act === null) throw new Unsupported(`${name}: maxValue ${config.maxValue}`);
+      return [
+        {
+          out: inShape,
+          inPlace: true,
+          prepare: (batch) => {
+            const n = batch * size(inShape);
+            return (addon, src) => {
+              if (act) addon.biasActivation(src, new Float32Array(0), n, 1, act);
+            };
+          },
+        },
+      ];
+    }
+    default:
+      throw new Unsupported(name);
+  }
+}
+
+/** Why `compileNativeForward` returned null for a model, or '' when it did not. */
+export let nativeForwardRefusal = '';
+
+/**
+ * The model's forward pass as a native plan, or null when the native kernels are not in use (no addon,
+ * OPTILAB_NATIVE=0, another backend) or the model has a layer the plan does not cover (then
+ * `nativeForwardRefusal` says which). Covers Sequential models of Rescaling, Conv2D, MaxPooling2D, Flatten,
+ * Dense, Dropout and ReLU/ReLU6/linear activations, channels last, one image input.
+ *
+ * @example
+ * const forward = compileNativeForward(lenet5({ seed: 1 }));
+ * const logits = forward?.run(images, 8); // Float32Array [8, 10], the bits of model.predict's on the native kernels
+ */
+export function compileNativeForward(model: LayersModel): ForwardPlan | null {
+  const refuse = (why: string) => {
+    nativeForwardRefusal = why;
+    return null;
+  };
+  const addon = loadNative();
+  if (!addon || !nativeKernelsRegistered() || tf.getBackend() !== 'wasm') return refuse('the native kernels are not in use');
+  if (model.getClassName() !== 'Sequential') return refuse(`a ${model.getClassName()} model (only Sequential ones are planned)`);
+  const input = model.inputs[0]?.shape;
+  if (model.inputs.length !== 1 || !input || input.length !== 4 || input.slice(1).some((d) => d == null)) return refuse('not one image input');
+  const inputShape = input.slice(1) as Shape3;
+  const steps: Step[] = [];
+  const shapes: (Shape3 | number)[] = [];
+  let shape: Shape3 | number = inputShape;
+  try {
+    for (const layer of model.layers) {
+      const layerSteps: Step[] = stepsFor(layer as unknown as PlannedLayer, shape);
+      for (const step of layerSteps) {
+        steps.push(step);
+        shapes.push(shape);
+        shape = step.out;
+      }
+    }
+  } catch (e) {
+    if (e instanceof Unsupported) return refuse(e.message);
+    throw e;
+  }
+  const outputSize = size(shape);
+  const plans = new Map<number, (images: Float32Array) => Float32Array>();
+  const planFor = (batch: number) => {
+    // two buffers of the largest activation, used in turn (in-place steps stay on theirs)
+    const largest = Math.max(size(inputShape), ...steps.map((s) => size(s.out)));
+    const buffers = [new Float32Array(batch * largest), new Float32Array(batch * largest)];
+    const runs = steps.map((s, i) => ({ run: s.prepare(batch, shapes[i]), inPlace: s.inPlace === true, n: batch * size(s.out) }));
+    return (images: Float32Array) => {
+      let src = images;
+      let next = 0;
+      for (const r of runs) {
+        if (r.inPlace) {
+          if (src === images) {
+            buffers[next].set(images.subarray(0, batch * size(inputShape)));
+            src = buffers[next];
+            next ^= 1;
+          }
+          r.run(addon, src, src);
+          continue;
+        }
+        const dst = buffers[next].subarray(0, r.n);
+        r.run(addon, src, dst);
+        src = dst;
+        next ^= 1;
+      }
+      return src === images ? images.slice(0, batch * outputSize) : src.subarray(0, batch * outputSize);
+    };
+  };
+  nativeForwardRefusal = '';
+  return {
+    inputShape,
+    outputSize,
+    run(images, batch) {
+      if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch must be a positive integer, got ${batch}`);
+      const need = batch * size(inputShape);
+      if (images.length < need) throw new RangeError(`${batch} images of ${inputShape.join('x')} need ${need} values, got ${images.length}`);
+      let plan = plans.get(batch);
+      if (!plan) {
+        plan = planFor(batch);
+        plans.set(batch, plan);
+      }
+      return plan(images);
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * The library's fast path for forward passes of image models: a backend may provide a compiler that turns a
+ * model into a plan of its own kernels (src/backend/native-forward.ts on the native addon). predictLogits,
+ * and so evaluate, use a plan when there is one and model.predict otherwise.
+ */
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+
+/** A compiled forward pass: NHWC images in, the model's outputs (one row per image) out. */
+export interface ForwardPlan {
+  /** [height, width, channels] of one input image. */
+  readonly inputShape: readonly [number, number, number];
+  /** Values per image in the output. */
+  readonly outputSize: number;
+  /**
+   * Runs `batch` images (`batch * h * w * c` values, NHWC) and returns their outputs ([batch, outputSize],
+   * row-major). The returned array may be the plan's own buffer for that batch size: copy it to keep it past
+   * the next call with the same batch size.
+   */
+  run(images: Float32Array, batch: number): Float32Array;
+}
+
+export type ForwardCompiler = (model: LayersModel) => ForwardPlan | null;
+
+let compiler: ForwardCompiler | null = null;
+
+/**
+ * Installs (or, with null, removes) the backend's forward compiler; initBackend does this for the native addon.
+ *
+ * @example
+ * useForwardCompiler(compileNativeForward);
+ */
+export function useForwardCompiler(c: ForwardCompiler | null): void {
+  compiler = c;
+}
+
+/**
+ * A plan of the model's forward pass with the model's current weights, or null (no compiler installed, or it
+ * does not cover the model). Make a new plan after the weights change.
+ *
+ * @example
+ * const plan = planForward(model);
+ * const logits = plan ? plan.run(images, 16) : null;
+ */
+export function planForward(model: LayersModel): ForwardPlan | null {
+  return compiler ? compiler(model) : null;
+}
