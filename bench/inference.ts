@@ -43,6 +43,23 @@ function pytorch(model: string, threads: number, seconds: number): Map<number, n
   return out;
 }
 
+/** Images per second of `forward` (one batch per call) over `seconds`, after 3 warm-up calls; a synchronous `forward` is not awaited. */
+async function throughput(forward: () => unknown, batch: number, seconds: number): Promise<number> {
+  const call = async () => {
+    const r = forward();
+    if (r instanceof Promise) await r;
+  };
+  for (let i = 0; i < 3; i++) await call();
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) {
+    const r = forward();
+    if (r instanceof Promise) await r;
+    n++;
+  }
+  return (n * batch) / ((performance.now() - start) / 1000);
+}
+
 async function ours(model: LayersModel, batch: number, seconds: number): Promise<Measured> {
   const x = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 3);
   const forward = async () => {
@@ -50,14 +67,7 @@ async function ours(model: LayersModel, batch: number, seconds: number): Promise
     await y.data();
     y.dispose();
   };
-  for (let i = 0; i < 3; i++) await forward();
-  let n = 0;
-  const start = performance.now();
-  while (performance.now() - start < seconds * 1000) {
-    await forward();
-    n++;
-  }
-  const imgPerSec = (n * batch) / ((performance.now() - start) / 1000);
+  const imgPerSec = await throughput(forward, batch, seconds);
   const t0 = performance.now();
   const profile = await tf.profile(forward);
   const wall = performance.now() - t0;
@@ -68,22 +78,14 @@ async function ours(model: LayersModel, batch: number, seconds: number): Promise
 }
 
 /** Throughput of the native forward plan (what evaluate runs), or null when there is none for the model. */
-function planned(model: LayersModel, batch: number, seconds: number): number | null {
+async function planned(model: LayersModel, batch: number, seconds: number): Promise<number | null> {
   const plan = planForward(model);
   if (!plan) return null;
   const x = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 3);
   const images = x.dataSync() as Float32Array;
   x.dispose();
   // the output copied out of the plan's buffer, as a caller that keeps it would (PyTorch returns a new tensor)
-  const forward = () => plan.run(images, batch).slice();
-  for (let i = 0; i < 3; i++) forward();
-  let n = 0;
-  const start = performance.now();
-  while (performance.now() - start < seconds * 1000) {
-    forward();
-    n++;
-  }
-  return (n * batch) / ((performance.now() - start) / 1000);
+  return throughput(() => plan.run(images, batch).slice(), batch, seconds);
 }
 
 export async function run(args: string[]): Promise<BenchReport> {
@@ -107,7 +109,7 @@ export async function run(args: string[]): Promise<BenchReport> {
       try {
         for (const batch of BATCHES) {
           mine.set(batch, await ours(model, batch, seconds));
-          plans.set(batch, planned(model, batch, seconds));
+          plans.set(batch, await planned(model, batch, seconds));
         }
       } finally {
         setNativeThreads(1);

@@ -10,21 +10,27 @@ import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { loadNative, type NativeAddon } from './native';
-import { nativeKernelsRegistered } from './native-kernels';
+import { activationCode, geometry, nativeKernelsRegistered, poolGeometry } from './native-kernels';
 import type { ForwardPlan } from '../train/forward-plan';
 
 type Shape3 = [number, number, number];
+/** One image's activation: [h, w, c], or a flat vector's length. */
+type Shape = Shape3 | number;
 type Act = 0 | 1 | 2;
+type Run = (addon: NativeAddon, src: Float32Array, dst: Float32Array) => void;
 
-/** One step on the batch's buffers: reads `src`, writes `dst` (both owned by the plan). */
+/**
+ * One layer of the plan: its output shape (one image) and, unless it only reshapes (Flatten), how to run it on
+ * a batch. A step reads `src` and writes `dst`, or works on `src` in place.
+ */
 interface Step {
-  out: Shape3 | number;
-  prepare(batch: number, inShape: Shape3 | number): (addon: NativeAddon, src: Float32Array, dst: Float32Array) => void;
+  out: Shape;
+  prepare?(batch: number): Run;
   inPlace?: boolean;
 }
 
-const ACTIVATIONS: Record<string, Act> = { linear: 0, relu: 1, relu6: 2 };
-const size = (s: Shape3 | number) => (typeof s === 'number' ? s : s[0] * s[1] * s[2]);
+const NO_BIAS = new Float32Array(0);
+const size = (s: Shape) => (typeof s === 'number' ? s : s[0] * s[1] * s[2]);
 const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : [Number(v), Number(v)]);
 
 /** What the plan reads of a tfjs-layers layer. */
@@ -39,46 +45,49 @@ interface PlannedLayer {
 class Unsupported extends Error {}
 
 function activationOf(config: Record<string, unknown>, layer: string): Act {
-  const name = String(config.activation ?? 'linear');
-  if (!(name in ACTIVATIONS)) throw new Unsupported(`${layer}: activation ${name}`);
-  return ACTIVATIONS[name];
+  const act = activationCode(config.activation);
+  if (act === null) throw new Unsupported(`${layer}: activation ${String(config.activation)}`);
+  return act;
 }
 
-function weightsOf(layer: { getWeights(): tf.Tensor[] }): Float32Array[] {
+function weightsOf(layer: PlannedLayer): Float32Array[] {
   return layer.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array));
 }
 
-function image(shape: Shape3 | number, layer: string): Shape3 {
+function image(shape: Shape, layer: string): Shape3 {
   if (typeof shape === 'number') throw new Unsupported(`${layer} needs an image input`);
   return shape;
 }
 
-/** The plan's steps for one layer, given its input shape (one image); [] for layers that change nothing. */
-function stepsFor(layer: PlannedLayer, inShape: Shape3 | number): Step[] {
-  const kind: string = layer.getClassName();
+/** Bias and activation in one pass over `y` ([rows, cols]), as the native kernels' epilogue; nothing when there is neither. */
+function epilogue(addon: NativeAddon, y: Float32Array, bias: Float32Array | undefined, rows: number, cols: number, act: Act): void {
+  if (bias || act) addon.biasActivation(y, bias ?? NO_BIAS, rows, cols, act);
+}
+
+/** The plan's step for one layer, given its input shape (one image); null for layers that change nothing. */
+function stepFor(layer: PlannedLayer, inShape: Shape): Step | null {
+  const kind = layer.getClassName();
   const config = layer.getConfig() as Record<string, unknown>;
   const name = `${kind} ${layer.name}`;
   switch (kind) {
     case 'InputLayer':
     case 'Dropout':
-      return [];
+      return null;
     case 'Flatten': // NHWC rows are already in Flatten's order
-      return [{ out: size(inShape), prepare: () => () => undefined, inPlace: true }];
+      return { out: size(inShape) };
     case 'Rescaling': {
       // tfjs-layers: add(mul(x, scale), offset), each rounded to float32
       const scale = Math.fround(Number(config.scale));
       const offset = Math.fround(Number(config.offset ?? 0));
-      return [
-        {
-          out: inShape,
-          prepare: (batch) => {
-            const n = batch * size(inShape);
-            return (_a, src, dst) => {
-              for (let i = 0; i < n; i++) dst[i] = Math.fround(src[i] * scale) + offset;
-            };
-          },
+      return {
+        out: inShape,
+        prepare: (batch) => {
+          const n = batch * size(inShape);
+          return (_addon, src, dst) => {
+            for (let i = 0; i < n; i++) dst[i] = Math.fround(src[i] * scale) + offset;
+          };
         },
-      ];
+      };
     }
     case 'Conv2D': {
       const [h, w, c] = image(inShape, name);
@@ -90,25 +99,17 @@ function stepsFor(layer: PlannedLayer, inShape: Shape3 | number): Step[] {
       const info = (batch: number) =>
         backend_util.computeConv2DInfo([batch, h, w, c], [kh, kw, c, filters], pair(config.strides), pair(config.dilationRate), config.padding as 'same' | 'valid');
       const one = info(1);
-      return [
-        {
-          out: [one.outHeight, one.outWidth, filters],
-          prepare: (batch) => {
-            const i = info(batch);
-            const p = i.padInfo;
-            const g = Int32Array.from([
-              batch, h, w, c, kh, kw, filters, i.outHeight, i.outWidth, i.strideHeight, i.strideWidth, i.dilationHeight, i.dilationWidth,
-              p.top, p.left, p.bottom, p.right,
-            ]);
-            const rows = batch * i.outHeight * i.outWidth;
-            const b = bias ?? new Float32Array(0);
-            return (addon, src, dst) => {
-              addon.conv2dForward(src, kernel, dst, g);
-              if (bias || act) addon.biasActivation(dst, b, rows, filters, act);
-            };
-          },
+      return {
+        out: [one.outHeight, one.outWidth, filters],
+        prepare: (batch) => {
+          const g = geometry(info(batch));
+          const rows = batch * one.outHeight * one.outWidth;
+          return (addon, src, dst) => {
+            addon.conv2dForward(src, kernel, dst, g);
+            epilogue(addon, dst, bias, rows, filters, act);
+          };
         },
-      ];
+      };
     }
     case 'MaxPooling2D': {
       const [h, w, c] = image(inShape, name);
@@ -116,52 +117,42 @@ function stepsFor(layer: PlannedLayer, inShape: Shape3 | number): Step[] {
       const info = (batch: number) =>
         backend_util.computePool2DInfo([batch, h, w, c], pair(config.poolSize), pair(config.strides ?? config.poolSize), 1, config.padding as 'same' | 'valid');
       const one = info(1);
-      return [
-        {
-          out: [one.outHeight, one.outWidth, c],
-          prepare: (batch) => {
-            const i = info(batch);
-            const g = Int32Array.from([batch, h, w, c, i.outHeight, i.outWidth, i.strideHeight, i.strideWidth, i.filterHeight, i.filterWidth, i.padInfo.top, i.padInfo.left]);
-            return (addon, src, dst) => addon.maxPool(src, dst, g);
-          },
+      return {
+        out: [one.outHeight, one.outWidth, c],
+        prepare: (batch) => {
+          const g = poolGeometry(info(batch));
+          return (addon, src, dst) => addon.maxPool(src, dst, g);
         },
-      ];
+      };
     }
     case 'Dense': {
       if (typeof inShape !== 'number') throw new Unsupported(`${name} on a rank-4 input`);
       const [kernel, bias] = weightsOf(layer);
       const units = Number(config.units);
       const act = activationOf(config, name);
-      return [
-        {
-          out: units,
-          prepare: (batch) => {
-            const dims = Int32Array.from([1, 1, batch, units, inShape, 0, 0]);
-            const b = bias ?? new Float32Array(0);
-            return (addon, src, dst) => {
-              addon.matmul(src, kernel, dst, dims);
-              if (bias || act) addon.biasActivation(dst, b, batch, units, act);
-            };
-          },
+      return {
+        out: units,
+        prepare: (batch) => {
+          const dims = Int32Array.from([1, 1, batch, units, inShape, 0, 0]);
+          return (addon, src, dst) => {
+            addon.matmul(src, kernel, dst, dims);
+            epilogue(addon, dst, bias, batch, units, act);
+          };
         },
-      ];
+      };
     }
     case 'ReLU':
     case 'Activation': {
       const act = kind === 'ReLU' ? (config.maxValue == null ? 1 : config.maxValue === 6 ? 2 : null) : activationOf(config, name);
       if (act === null) throw new Unsupported(`${name}: maxValue ${config.maxValue}`);
-      return [
-        {
-          out: inShape,
-          inPlace: true,
-          prepare: (batch) => {
-            const n = batch * size(inShape);
-            return (addon, src) => {
-              if (act) addon.biasActivation(src, new Float32Array(0), n, 1, act);
-            };
-          },
+      return {
+        out: inShape,
+        inPlace: true,
+        prepare: (batch) => {
+          const n = batch * size(inShape);
+          return (addon, src) => epilogue(addon, src, undefined, n, 1, act);
         },
-      ];
+      };
     }
     default:
       throw new Unsupported(name);
@@ -193,47 +184,44 @@ export function compileNativeForward(model: LayersModel): ForwardPlan | null {
   if (model.inputs.length !== 1 || !input || input.length !== 4 || input.slice(1).some((d) => d == null)) return refuse('not one image input');
   const inputShape = input.slice(1) as Shape3;
   const steps: Step[] = [];
-  const shapes: (Shape3 | number)[] = [];
-  let shape: Shape3 | number = inputShape;
+  let shape: Shape = inputShape;
   try {
     for (const layer of model.layers) {
-      const layerSteps: Step[] = stepsFor(layer as unknown as PlannedLayer, shape);
-      for (const step of layerSteps) {
-        steps.push(step);
-        shapes.push(shape);
-        shape = step.out;
-      }
+      const step = stepFor(layer as unknown as PlannedLayer, shape);
+      if (!step) continue;
+      steps.push(step);
+      shape = step.out;
     }
   } catch (e) {
     if (e instanceof Unsupported) return refuse(e.message);
     throw e;
   }
+  const inputSize = size(inputShape);
   const outputSize = size(shape);
+  const largest = Math.max(inputSize, ...steps.map((s) => size(s.out)));
   const plans = new Map<number, (images: Float32Array) => Float32Array>();
   const planFor = (batch: number) => {
     // two buffers of the largest activation, used in turn (in-place steps stay on theirs)
-    const largest = Math.max(size(inputShape), ...steps.map((s) => size(s.out)));
     const buffers = [new Float32Array(batch * largest), new Float32Array(batch * largest)];
-    const runs = steps.map((s, i) => ({ run: s.prepare(batch, shapes[i]), inPlace: s.inPlace === true, n: batch * size(s.out) }));
+    const runs = steps.flatMap((s) => (s.prepare ? [{ run: s.prepare(batch), inPlace: s.inPlace === true, n: batch * size(s.out) }] : []));
     return (images: Float32Array) => {
-      let src = images;
+      let src = images.subarray(0, batch * inputSize);
       let next = 0;
       for (const r of runs) {
-        if (r.inPlace) {
-          if (src === images) {
-            buffers[next].set(images.subarray(0, batch * size(inputShape)));
-            src = buffers[next];
-            next ^= 1;
-          }
+        if (r.inPlace && src.buffer !== images.buffer) {
           r.run(addon, src, src);
           continue;
         }
         const dst = buffers[next].subarray(0, r.n);
-        r.run(addon, src, dst);
+        // the caller's images are never written: an in-place first step works on a copy
+        if (r.inPlace) {
+          dst.set(src);
+          r.run(addon, dst, dst);
+        } else r.run(addon, src, dst);
         src = dst;
         next ^= 1;
       }
-      return src === images ? images.slice(0, batch * outputSize) : src.subarray(0, batch * outputSize);
+      return src.buffer === images.buffer ? src.slice() : src.subarray(0, batch * outputSize);
     };
   };
   nativeForwardRefusal = '';
@@ -242,7 +230,7 @@ export function compileNativeForward(model: LayersModel): ForwardPlan | null {
     outputSize,
     run(images, batch) {
       if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch must be a positive integer, got ${batch}`);
-      const need = batch * size(inputShape);
+      const need = batch * inputSize;
       if (images.length < need) throw new RangeError(`${batch} images of ${inputShape.join('x')} need ${need} values, got ${images.length}`);
       let plan = plans.get(batch);
       if (!plan) {

@@ -65,7 +65,7 @@ interface WasmBackend extends KernelBackend {
 type Shape4 = [number, number, number, number];
 
 /** [N, H, W, C, KH, KW, O, OH, OW, sh, sw, dh, dw, top, left, bottom, right] as the addon reads it. */
-function geometry(info: backend_util.Conv2DInfo): Int32Array {
+export function geometry(info: backend_util.Conv2DInfo): Int32Array {
   const { padInfo: p } = info;
   return Int32Array.from([
     info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth, info.outChannels,
@@ -74,8 +74,16 @@ function geometry(info: backend_util.Conv2DInfo): Int32Array {
   ]);
 }
 
+/** [N, H, W, C, OH, OW, sh, sw, fh, fw, padTop, padLeft] as the addon's pooling kernels read it. */
+export function poolGeometry(info: backend_util.Conv2DInfo): Int32Array {
+  return Int32Array.from([
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
+    info.strideHeight, info.strideWidth, info.filterHeight, info.filterWidth, info.padInfo.top, info.padInfo.left,
+  ]);
+}
+
 /** The addon's code for a fused activation it runs itself, or null (the wasm kernel then runs it). */
-function activationCode(activation: unknown): 0 | 1 | 2 | null {
+export function activationCode(activation: unknown): 0 | 1 | 2 | null {
   if (activation === undefined || activation === null || activation === 'linear') return 0;
   if (activation === 'relu') return 1;
   if (activation === 'relu6') return 2;
@@ -220,13 +228,6 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     if (act === null || !biasFits(bias, n)) return fallback(_FusedMatMul, args);
     return matMulForward(_FusedMatMul, args, epilogueFor(args, bias, n, act)) ?? fallback(_FusedMatMul, args);
   };
-
-  // [N, H, W, C, OH, OW, sh, sw, fh, fw, padTop, padLeft] as the addon's pooling kernels read it.
-  const poolGeometry = (info: backend_util.Conv2DInfo) =>
-    Int32Array.from([
-      info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
-      info.strideHeight, info.strideWidth, info.filterHeight, info.filterWidth, info.padInfo.top, info.padInfo.left,
-    ]);
 
   const maxPool = (args: Args): TensorInfo => {
     const backend = args.backend as WasmBackend;

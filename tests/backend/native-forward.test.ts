@@ -119,6 +119,21 @@ test('predictLogits and evaluate run on the plan (no tfjs kernels) with the same
   assert.ok(Number.isFinite(e.loss));
 });
 
+test('a first layer that works in place leaves the caller\'s images as they were', opts, async () => {
+  await initBackend();
+  const model = tfl.sequential();
+  model.add(tfl.layers.reLU({ inputShape: [4, 4, 1] }));
+  model.add(tfl.layers.flatten());
+  model.add(tfl.layers.dense({ units: 2 }));
+  const plan = compileNativeForward(model);
+  assert.ok(plan, nativeForwardRefusal);
+  const x = Float32Array.from({ length: 32 }, (_, i) => i - 16);
+  const kept = x.slice();
+  const got = plan.run(x, 2);
+  assert.deepEqual(x, kept);
+  assert.equal(maxDiff(got, predict(model, kept, [2, 4, 4, 1])), 0);
+});
+
 test('bad input is explained', opts, async () => {
   await initBackend();
   const plan = compileNativeForward(createModel('mlp', { seed: 1 }))!;
