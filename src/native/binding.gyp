@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "optilab_native",
-      "sources": ["src/addon.cc", "src/conv.cc", "src/gemm.cc", "src/pool.cc", "src/reduce.cc", "src/adam.cc", "src/epilogue.cc", "src/int8.cc"],
+      "sources": ["src/addon.cc", "src/conv.cc", "src/gemm.cc", "src/pool.cc", "src/reduce.cc", "src/adam.cc", "src/epilogue.cc", "src/int8.cc", "src/int8plan.cc"],
       "cflags_cc": ["-O3", "-std=c++17", "-fopenmp", "-ffp-contract=off", "-fexceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "libraries": ["-ldnnl", "-fopenmp"]

@@ -8,6 +8,10 @@ import { Dataset } from '../data/dataset';
 import { LayerInfo, QuantPlan } from './model';
 import { QParams } from './qparams';
 import { quantizeValue, rint } from './scalar';
+import { windowOutput } from './window';
+import { integerPlanFor, integerPlanRefusal } from './integer-plan';
+
+export { integerPlanFor, integerPlanRefusal, useIntegerPlanKernels, type IntegerPlan, type IntegerPlanKernels } from './integer-plan';
 
 const TWO31 = 2147483648;
 const TWO15 = 32768;
@@ -143,6 +147,21 @@ export function integerKernelRunCount(): number {
   return integerKernelRuns;
 }
 
+/** Which path the last runIntegerModel took, and why not the plan when it did not. */
+let lastPath: { path: 'plan' | 'layers' | 'reference'; refusal: string } = { path: 'reference', refusal: '' };
+
+/**
+ * The path the last runIntegerModel call ran: 'plan' (the compiled native plan, ./integer-plan.ts), 'layers' (one
+ * call per layer, on the native kernel where installed and safe, else the loops) or 'reference' (the loops, asked
+ * for by `integerOptions.reference`); `refusal` names the plan's failed assumption.
+ *
+ * @example
+ * runIntegerModel(im, test); integerPathInUse(); // { path: 'plan', refusal: '' }
+ */
+export function integerPathInUse(): { path: 'plan' | 'layers' | 'reference'; refusal: string } {
+  return { ...lastPath };
+}
+
 /** An integer tensor in NHWC (or [n, features]) layout with its quantization. */
 interface IntTensor {
   data: Int32Array;
@@ -152,7 +171,7 @@ interface IntTensor {
 }
 
 /** One conv / dense layer prepared for integer inference. */
-interface IntLayer {
+export interface IntLayer {
   info: LayerInfo;
   weights: Int32Array;
   bias: Int32Array;
@@ -163,14 +182,7 @@ interface IntLayer {
   hi: number;
 }
 
-function outSize(inp: number, k: number, stride: number, padding: 'same' | 'valid'): { out: number; padBefore: number } {
-  if (padding === 'same') {
-    const out = Math.ceil(inp / stride);
-    const total = Math.max((out - 1) * stride + k - inp, 0);
-    return { out, padBefore: Math.floor(total / 2) };
-  }
-  return { out: Math.floor((inp - k) / stride) + 1, padBefore: 0 };
-}
+const outSize = windowOutput;
 
 function prepareLayer(l: LayerInfo, plan: QuantPlan, inScale: number): IntLayer {
   const qw = plan.weights.get(l.name);
@@ -383,14 +395,34 @@ export function runIntegerModel(im: IntegerModel, data: Dataset, batchSize = 200
   const predictions = new Int32Array(data.count);
   const inv = Math.fround(1 / im.input.scale[0]);
   const z = im.input.zeroPoint[0];
+  // the output's quantization: the last conv / dense layer's (pooling, ReLU and flatten keep it)
+  const lastInt = [...im.steps].reverse().find((s) => s.kind === 'int');
+  const outQ = lastInt?.kind === 'int' ? lastInt.layer.out : im.input;
+  const outScale = outQ.scale[0];
+  const outZero = outQ.zeroPoint[0];
+  const plan = integerOptions.reference ? null : integerPlanFor(im, data.height, data.width, 1);
+  lastPath = { path: plan ? 'plan' : integerOptions.reference ? 'reference' : 'layers', refusal: integerOptions.reference ? '' : integerPlanRefusal };
+  if (plan && plan.outputs !== classes) throw new Error(`the model outputs ${plan.outputs} values per image but the data has ${classes} classes`);
+  const bytes = plan ? new Uint8Array(Math.min(batchSize, data.count) * size) : null;
+  const quantizeImage = (i: number) => {
+    let v = data.images[i];
+    if (im.rescale) v = Math.fround(Math.fround(v * im.rescale.scale) + im.rescale.offset);
+    return quantizeValue(v, inv, z, im.input.qmin, im.input.qmax);
+  };
   for (let start = 0; start < data.count; start += batchSize) {
     const n = Math.min(batchSize, data.count - start);
-    const q = new Int32Array(n * size);
-    for (let i = 0; i < n * size; i++) {
-      let v = data.images[start * size + i];
-      if (im.rescale) v = Math.fround(Math.fround(v * im.rescale.scale) + im.rescale.offset);
-      q[i] = quantizeValue(v, inv, z, im.input.qmin, im.input.qmax);
+    if (plan && bytes) {
+      // the whole batch in one native call, the logits' q values straight into logitsQ
+      const offset = plan.inputOffset;
+      for (let i = 0; i < n * size; i++) bytes[i] = quantizeImage(start * size + i) - offset;
+      const out = logitsQ.subarray(start * classes, (start + n) * classes);
+      plan.run(bytes, n, out);
+      integerKernelRuns += plan.layers;
+      dequantizeBatch(out, start, n);
+      continue;
     }
+    const q = new Int32Array(n * size);
+    for (let i = 0; i < n * size; i++) q[i] = quantizeImage(start * size + i);
     let x: IntTensor = { data: q, shape: [n, data.height, data.width, 1], scale: im.input.scale[0], zeroPoint: z };
     for (const s of im.steps) {
       if (s.kind === 'int') x = s.layer.info.kind === 'conv2d' ? conv2dInt(x, s.layer) : denseInt(x, s.layer);
@@ -404,15 +436,20 @@ export function runIntegerModel(im: IntegerModel, data: Dataset, batchSize = 200
     }
     if (x.shape[1] !== classes) throw new Error(`the model outputs ${x.shape[1]} values per image but the data has ${classes} classes`);
     logitsQ.set(x.data, start * classes);
+    dequantizeBatch(x.data, start, n);
+  }
+  return { logitsQ, logits, predictions };
+
+  /** Logits and predicted classes of images start..start+n from their q values. */
+  function dequantizeBatch(q: Int32Array, start: number, n: number): void {
     for (let b = 0; b < n; b++) {
       let best = 0;
       for (let c = 0; c < classes; c++) {
-        const v = x.data[b * classes + c];
-        logits[(start + b) * classes + c] = (v - x.zeroPoint) * x.scale;
-        if (v > x.data[b * classes + best]) best = c;
+        const v = q[b * classes + c];
+        logits[(start + b) * classes + c] = (v - outZero) * outScale;
+        if (v > q[b * classes + best]) best = c;
       }
       predictions[start + b] = best;
     }
   }
-  return { logitsQ, logits, predictions };
 }
