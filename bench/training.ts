@@ -7,13 +7,12 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, kernelsInUse } from '../src/backend';
 import { setNativeThreads } from '../src/backend/native';
 import { loadMnist } from '../src/data/files';
-import { imagesTensor, subset } from '../src/data/dataset';
+import { Dataset, subset } from '../src/data/dataset';
 import { createModel, ZooName } from '../src/models/zoo';
-import { train } from '../src/train/train';
+import { predictLogits, train } from '../src/train/train';
 import { trainParallel } from '../src/train/parallel';
 import type { BenchReport } from './harness';
 
@@ -48,38 +47,64 @@ function pytorchAvailable(): boolean {
  * Our side of one row: training with `workers` data-parallel workers of `nativeThreads` native threads each, then
  * inference in this process on `inferThreads` native threads (the row's total, as PyTorch gets).
  */
-async function measureTfjs(name: ZooName, seconds: number, workers: number, nativeThreads: number, inferThreads: number) {
+async function measureTfjs(name: ZooName, seconds: number, workers: number, nativeThreads: number, inferThreads: number, batchSize = 64) {
   try {
-    return await measureWith(name, seconds, workers, nativeThreads, inferThreads);
+    return await measureWith(name, seconds, workers, nativeThreads, inferThreads, batchSize);
   } finally {
     setNativeThreads(1);
   }
 }
 
-async function measureWith(name: ZooName, seconds: number, workers: number, nativeThreads: number, inferThreads: number) {
-  setNativeThreads(nativeThreads);
-  const data = loadMnist({ split: 'train', limit: 64 * 400 });
-  const model = createModel(name, { seed: 0 });
-  const fit = (d: typeof data) => (workers > 1 ? trainParallel(model, d, { epochs: 1, batchSize: 64, workers }) : train(model, d, { epochs: 1, batchSize: 64 }));
-  await fit(subset(data, 64 * 3)); // warm-up: kernels compiled, memory grown
-  // Estimate a step count that fills `seconds`, then time one epoch over exactly that many batches.
-  const probe = await fit(subset(data, 64 * 5));
-  const steps = Math.max(5, Math.min(400, Math.round((seconds * probe.imagesPerSecond) / 64)));
-  const timed = await fit(subset(data, 64 * steps));
-  setNativeThreads(inferThreads);
-  const batch = imagesTensor(data, 0, 256);
-  tf.tidy(() => model.predict(batch, { batchSize: 256 }));
+/** Images per second of the library's inference path (predictLogits: the native forward plan where there is one) at batch 256. */
+async function inferenceThroughput(model: ReturnType<typeof createModel>, data: Dataset, seconds: number): Promise<number> {
+  const batch = subset(data, 256);
+  await predictLogits(model, batch, 256);
   let n = 0;
   const start = performance.now();
   while (performance.now() - start < seconds * 1000) {
-    const y = tf.tidy(() => model.predict(batch, { batchSize: 256 }) as tf.Tensor); // one batch of 256, as PyTorch runs it
-    await y.data();
-    y.dispose();
+    await predictLogits(model, batch, 256); // one batch of 256, as PyTorch runs it
     n++;
   }
-  const infer = (n * 256) / ((performance.now() - start) / 1000);
-  batch.dispose();
-  return { trainImgPerSec: timed.imagesPerSecond, inferImgPerSec: infer, steps };
+  return (n * 256) / ((performance.now() - start) / 1000);
+}
+
+/**
+ * Training throughput of one epoch over `steps` batches. Data-parallel runs train two epochs in one call and
+ * count the second: the first pays the workers' start-up (threads, backends, first-step kernels), reported
+ * apart as `startSeconds`, as PyTorch's process start and warm-up are not in its number either.
+ */
+async function trainThroughput(model: ReturnType<typeof createModel>, data: Dataset, workers: number, batchSize: number): Promise<{ imgPerSec: number; startSeconds: number | null }> {
+  if (workers === 1) return { imgPerSec: (await train(model, data, { epochs: 1, batchSize })).imagesPerSecond, startSeconds: null };
+  const r = await trainParallel(model, data, { epochs: 2, batchSize, workers });
+  const [first, second] = r.epochs;
+  return { imgPerSec: data.count / second.seconds, startSeconds: r.seconds - first.seconds - second.seconds };
+}
+
+async function measureWith(name: ZooName, seconds: number, workers: number, nativeThreads: number, inferThreads: number, batchSize = 64) {
+  setNativeThreads(nativeThreads);
+  const data = loadMnist({ split: 'train', limit: batchSize * 400 });
+  const model = createModel(name, { seed: 0 });
+  await trainThroughput(model, subset(data, batchSize * 3), 1, batchSize); // warm-up: kernels compiled, memory grown
+  // Estimate a step count that fills `seconds`, then time one epoch over exactly that many batches.
+  const probe = await trainThroughput(model, subset(data, batchSize * 5), workers, batchSize);
+  const steps = Math.max(5, Math.min(400, Math.round((seconds * probe.imgPerSec) / batchSize)));
+  const timed = await trainThroughput(model, subset(data, batchSize * steps), workers, batchSize);
+  setNativeThreads(inferThreads);
+  const infer = await inferenceThroughput(model, data, seconds);
+  return { trainImgPerSec: timed.imgPerSec, startSeconds: timed.startSeconds, inferImgPerSec: infer, steps };
+}
+
+/** Intra-op scaling at batch 256 (the issue's measure): one process, 1 then `threads` native threads, training and inference. */
+async function scalingAt256(name: ZooName, seconds: number, threads: number) {
+  const one = await measureTfjs(name, seconds, 1, 1, 1, 256);
+  const many = await measureTfjs(name, seconds, 1, threads, threads, 256);
+  return {
+    model: name,
+    batch: 256,
+    threads,
+    train: { oneThread: one.trainImgPerSec, threads: many.trainImgPerSec, scaling: many.trainImgPerSec / one.trainImgPerSec },
+    infer: { oneThread: one.inferImgPerSec, threads: many.inferImgPerSec, scaling: many.inferImgPerSec / one.inferImgPerSec },
+  };
 }
 
 export async function run(args: string[]): Promise<BenchReport> {
@@ -132,11 +157,14 @@ export async function run(args: string[]): Promise<BenchReport> {
       nativeThreadsPerWorker: kernels === 'native' ? nativeThreads : null,
       inferThreads,
       trainImgPerSec: ours.trainImgPerSec,
+      startSeconds: ours.startSeconds,
       inferImgPerSec: ours.inferImgPerSec,
       pytorch: pt,
       ratioVsPytorch: pt ? { train: ours.trainImgPerSec / pt.trainImgPerSec, infer: ours.inferImgPerSec / pt.inferImgPerSec } : null,
     });
   }
+  // The issue's two-core measure: mnistCnn at batch 256, one process, 1 vs all threads (training and inference).
+  const scaling = kernels === 'native' && cores > 1 && models.includes('mnistCnn') ? [await scalingAt256('mnistCnn', seconds, cores)] : [];
   type Row = (typeof rows)[number];
   return {
     rows,
@@ -150,6 +178,7 @@ export async function run(args: string[]): Promise<BenchReport> {
       ['train img/s', (r) => (r as Row).trainImgPerSec],
       ['pytorch train', (r) => (r as Row).pytorch?.trainImgPerSec],
       ['train ratio', (r) => (r as Row).ratioVsPytorch?.train],
+      ['workers start s', (r) => (r as Row).startSeconds],
       ['infer threads', (r) => (r as Row).inferThreads],
       ['infer img/s', (r) => (r as Row).inferImgPerSec],
       ['pytorch infer', (r) => (r as Row).pytorch?.inferImgPerSec],
@@ -157,7 +186,9 @@ export async function run(args: string[]): Promise<BenchReport> {
     ],
     notes: [
       `training: batch 64, Adam, softmax cross-entropy, one epoch over shuffled batches on both sides (ours: MNIST images; PyTorch: a pool of as many random images of the same shape, reshuffled each pass); inference: batch 256 in one process, on ${kernels === 'native' || backend === 'tensorflow' ? "the row's total thread count (native kernels) on both sides" : 'one thread for ours (tfjs-wasm has no threads here) and the row\'s thread count for PyTorch'}; ${seconds} s per measurement`,
-      `workers > 1: data-parallel training (trainParallel); threads/worker > 1: one process, multi-threaded native kernels; both against PyTorch with the same total number of threads`,
+      `workers > 1: data-parallel training (trainParallel), the second epoch of a two-epoch call (the first pays the workers' start-up, given as start s); threads/worker > 1: one process, multi-threaded native kernels; both against PyTorch with the same total number of threads`,
+      `inference: the library's path (predictLogits: the native forward plan where the addon is loaded, else model.predict)`,
+      ...scaling.map((r) => `two-core scaling, ${r.model} batch ${r.batch}, one process: training ${r.train.scaling.toFixed(2)}x (${r.train.oneThread.toFixed(0)} -> ${r.train.threads.toFixed(0)} img/s), inference ${r.infer.scaling.toFixed(2)}x (${r.infer.oneThread.toFixed(0)} -> ${r.infer.threads.toFixed(0)} img/s), 1 -> ${r.threads} threads`),
       torch
         ? `PyTorch (Debian python3-torch) measured right before and after ours (mean of both), torch.set_num_threads(threads) and OMP_NUM_THREADS=threads; its dense layers use the system BLAS ${systemBlas()}`
         : 'PyTorch (Debian python3-torch) not installed: no reference column',
@@ -165,6 +196,6 @@ export async function run(args: string[]): Promise<BenchReport> {
         ? `kernels: optilab's native addon (${native.version}) on the wasm backend; threads = workers x threads/worker (OpenMP inside the native kernels)`
         : `kernels: ${kernels}${backend === 'wasm' ? ` (native addon: ${native.detail})` : ''}`,
     ],
-    extra: { native },
+    extra: { native, scaling },
   };
 }

@@ -301,6 +301,18 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     return out;
   };
 
+  // ReLU forward as the gradient kernel with dy = x: x where x > 0, else 0 (threaded, where tfjs-wasm's is not).
+  const relu = (args: Args): TensorInfo => {
+    const backend = args.backend as WasmBackend;
+    const { x } = args.inputs;
+    if (!allFloat(x)) return fallback(Relu, args);
+    const out = backend.makeOutput(x.shape, 'float32');
+    const input = backend.typedArrayFromHeap(x);
+    addon.reluGrad(input, input, backend.typedArrayFromHeap(out), util.sizeFromShape(x.shape));
+    ran.set(Relu, (ran.get(Relu) ?? 0) + 1);
+    return out;
+  };
+
   const adamStep = (args: Args): TensorInfo => {
     const backend = args.backend as WasmBackend;
     const { value, gradient, m, v } = args.inputs;
@@ -326,6 +338,7 @@ function kernels(addon: NativeAddon, previous: (name: string) => KernelFunc): Re
     [Identity]: identity,
     [ADAM_STEP]: adamStep,
     [RELU_GRAD]: reluGrad,
+    [Relu]: relu,
     [Add]: add,
   };
 }

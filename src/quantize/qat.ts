@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { Dataset, imagesTensor } from '../data/dataset';
+import { adam } from '../train/adam';
 import { crossEntropy, learningRateAt } from '../train/train';
 import { mulberry32, permutation } from '../util/random';
 import { applySimpleLayer, calibrateActivations, describeModel, LayerInfo } from './model';
@@ -143,7 +144,7 @@ export async function quantizationAwareTraining(model: tfl.LayersModel, data: Da
   const variables = layers.flatMap((l) => [l.kernel, l.bias]).filter((v): v is tf.Variable => !!v);
   const quantLayers = layers.filter((l) => l.kernel && (l.info.kind === 'conv2d' || l.info.kind === 'dense'));
   const baseLr = opts.learningRate ?? 5e-4;
-  const optimizer = tf.train.adam(baseLr);
+  const optimizer = adam(baseLr); // the fused one-kernel update where the native addon runs, else tfjs's Adam
   const random = mulberry32(opts.seed ?? 0);
   const stepsPerEpoch = Math.ceil(data.count / batchSize);
   const total = stepsPerEpoch * epochs;

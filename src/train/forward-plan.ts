@@ -44,3 +44,23 @@ export function useForwardCompiler(c: ForwardCompiler | null): void {
 export function planForward(model: LayersModel): ForwardPlan | null {
   return compiler ? compiler(model) : null;
 }
+
+const plans = new WeakMap<LayersModel, { compiler: ForwardCompiler; weights: object[]; plan: ForwardPlan | null }>();
+
+/**
+ * planForward, compiled once and reused while the model holds the same weight tensors (training, pruning and
+ * setWeights all assign new tensors, which makes a new plan). A plan copies the weights when it is made, so
+ * this saves that copy on every call of predictLogits/evaluate with an unchanged model.
+ *
+ * @example
+ * const plan = currentPlan(model); // the same object on the next call, until the weights change
+ */
+export function currentPlan(model: LayersModel): ForwardPlan | null {
+  if (!compiler) return null;
+  const weights = model.weights.map((w) => (w.read() as unknown as { dataId: object }).dataId);
+  const hit = plans.get(model);
+  if (hit && hit.compiler === compiler && hit.weights.length === weights.length && hit.weights.every((d, i) => d === weights[i])) return hit.plan;
+  const plan = compiler(model);
+  plans.set(model, { compiler, weights, plan });
+  return plan;
+}

@@ -8,7 +8,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { Dataset, imagesTensor } from '../data/dataset';
 import { mulberry32, permutation } from '../util/random';
 import { adam } from './adam';
-import { planForward } from './forward-plan';
+import { currentPlan } from './forward-plan';
 
 export type Schedule = 'constant' | 'cosine';
 
@@ -183,7 +183,7 @@ export interface Evaluation {
 export async function predictLogits(model: LayersModel, data: Dataset, batchSize = 500, onProgress?: (done: number, total: number) => void): Promise<Float32Array> {
   const out = new Float32Array(data.count * data.numClasses);
   const size = data.height * data.width;
-  let plan = planForward(model);
+  let plan = currentPlan(model);
   if (plan && (plan.inputShape.join() !== `${data.height},${data.width},1` || plan.outputSize !== data.numClasses)) plan = null;
   for (let start = 0; start < data.count; start += batchSize) {
     const n = Math.min(batchSize, data.count - start);

@@ -9,7 +9,7 @@ import { initBackend, kernelsInUse } from '../../src/backend';
 import { compileNativeForward, nativeForwardRefusal } from '../../src/backend/native-forward';
 import { nativeKernelRuns } from '../../src/backend/native-kernels';
 import { createModel, ZooName } from '../../src/models/zoo';
-import { planForward } from '../../src/train/forward-plan';
+import { currentPlan, planForward } from '../../src/train/forward-plan';
 import { evaluate, predictLogits } from '../../src/train/train';
 import type { Dataset } from '../../src/data/dataset';
 import { mulberry32 } from '../../src/util/random';
@@ -117,6 +117,29 @@ test('predictLogits and evaluate run on the plan (no tfjs kernels) with the same
   const e = await evaluate(model, data, 16);
   assert.equal(e.count, count);
   assert.ok(Number.isFinite(e.loss));
+});
+
+test('predictLogits reuses one plan while the weights stay, and makes a new one when they change (setWeights, training)', opts, async () => {
+  await initBackend();
+  const model = createModel('lenet5', { seed: 6 });
+  const plan = currentPlan(model);
+  assert.ok(plan);
+  assert.equal(currentPlan(model), plan, 'same weights: the same plan');
+  const count = 9;
+  const data = { name: 't', split: 'test', height: 28, width: 28, numClasses: 10, count, images: images(count, 784, 3), labels: new Uint8Array(count) } as Dataset;
+  const first = await predictLogits(model, data);
+  // new weights (every kernel halved): predictLogits must see them, as model.predict does
+  model.setWeights(model.getWeights().map((w) => tf.mul(w, 0.5)));
+  assert.notEqual(currentPlan(model), plan, 'setWeights: a new plan');
+  const second = await predictLogits(model, data);
+  assert.ok(maxDiff(first, second) > 0, 'the halved weights changed the logits');
+  assert.equal(maxDiff(second, predict(model, data.images, [count, 28, 28, 1])), 0);
+  // a step of training assigns new tensors too
+  const v = model.trainableWeights[0] as unknown as { write(t: tf.Tensor): void; read(): tf.Tensor };
+  const before = currentPlan(model);
+  v.write(tf.add(v.read(), 0.01));
+  assert.notEqual(currentPlan(model), before, 'an assigned variable: a new plan');
+  assert.equal(maxDiff(await predictLogits(model, data), predict(model, data.images, [count, 28, 28, 1])), 0);
 });
 
 test('a first layer that works in place leaves the caller\'s images as they were', opts, async () => {

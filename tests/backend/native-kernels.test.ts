@@ -9,7 +9,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradients } from '../../src/backend/wasm-conv-grad';
 import { registerFastWasmKernels } from '../../src/backend/wasm-fast-kernels';
-import { loadNative, nativeStatus } from '../../src/backend/native';
+import { loadNative, nativeStatus, setNativeThreads } from '../../src/backend/native';
 import { ADAM_STEP, nativeKernelRuns, registerNativeKernels, RELU_GRAD } from '../../src/backend/native-kernels';
 import { adam } from '../../src/train/adam';
 import { maxAbsDiff, onCpuAndWasm as onBoth, seededTensor as rand } from '../helpers';
@@ -156,6 +156,25 @@ test('the ReLU gradient runs as one native kernel on wasm and matches cpu (zeros
   assert.equal(nativeKernelRuns(RELU_GRAD), before + 2, 'both gradients took the fused kernel');
 });
 
+test('ReLU forward runs natively on wasm and gives cpu\'s values exactly (zeros, -0, odd sizes, large arrays on 2 threads)', opts, async () => {
+  const before = nativeKernelRuns('Relu');
+  const cases = () => [
+    tf.relu(tf.concat([tf.reshape(rand([3, 5, 7], 56), [-1]), tf.zeros([3]), tf.fill([4], -0), tf.fill([2], -1e-30)])),
+    tf.relu(rand([2, 9, 11, 5], 57)),
+  ];
+  const [cpu, wasm] = await onBoth(cases);
+  close(cpu, wasm, 0, 'relu');
+  assert.equal(nativeKernelRuns('Relu'), before + 2);
+  try {
+    setNativeThreads(2);
+    const [cpuBig, wasmBig] = await onBoth(() => [tf.relu(rand([7, 131, 97], 58))]); // > 65536 values: split over threads
+    close(cpuBig, wasmBig, 0, 'relu on 2 threads');
+  } finally {
+    setNativeThreads(1);
+  }
+  assert.equal(nativeKernelRuns('Relu'), before + 3);
+});
+
 test('a bias Add ([..., C] + [C], either order) runs natively and matches cpu; other Adds go to the wasm kernel', opts, async () => {
   const before = nativeKernelRuns('Add');
   const [cpu, wasm] = await onBoth(() => [
@@ -238,6 +257,45 @@ test('fused Adam gives the same bits as tfjs Adam on wasm, and matches it on cpu
   reference.forEach((r, i) => assert.deepEqual(Array.from(fused[i]), Array.from(r), `variable ${i}`));
   const cpu = await run('cpu', () => adam(0.01));
   close(cpu, fused, 1e-6, 'adam on cpu');
+});
+
+test('on 2 threads, fused Adam (a variable past the threading threshold) and MaxPoolGrad give the same bits as on 1', opts, async () => {
+  await tf.setBackend('wasm');
+  const once = () => {
+    const w = tf.variable(rand([301, 257], 14));
+    const opt = adam(0.01);
+    for (let step = 0; step < 3; step++) {
+      const g = [{ name: w.name, tensor: rand([301, 257], 30 + step) }];
+      opt.applyGradients(g);
+      tf.dispose(g.map((e) => e.tensor));
+    }
+    const x = rand([5, 17, 13, 6], 15, true);
+    const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 3, 2, 'same'), rand([5, 9, 7, 6], 16))))(x);
+    const out = [w.dataSync().slice(), dx.dataSync().slice()] as Float32Array[];
+    tf.dispose([w, x, dx]);
+    opt.dispose();
+    return out;
+  };
+  const reference = tf.tidy(() => {
+    const w = tf.variable(rand([301, 257], 14));
+    const opt = tf.train.adam(0.01);
+    for (let step = 0; step < 3; step++) opt.applyGradients([{ name: w.name, tensor: rand([301, 257], 30 + step) }]);
+    const out = w.dataSync().slice();
+    w.dispose();
+    opt.dispose();
+    return out;
+  });
+  const one = once();
+  let two: Float32Array[];
+  try {
+    setNativeThreads(2);
+    two = once();
+  } finally {
+    setNativeThreads(1);
+  }
+  assert.deepEqual(Array.from(one[0]), Array.from(reference), 'fused Adam on 1 thread = tfjs Adam');
+  assert.deepEqual(Array.from(two[0]), Array.from(reference), 'fused Adam on 2 threads = tfjs Adam');
+  assert.deepEqual(Array.from(two[1]), Array.from(one[1]), 'MaxPoolGrad on 2 threads = on 1');
 });
 
 test('Identity shares the buffer: each copy stays valid until the last one is disposed', opts, async () => {

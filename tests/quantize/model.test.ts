@@ -16,6 +16,8 @@ import { Dataset } from '../../src/data/dataset';
 import { evaluate, train } from '../../src/train/train';
 import { modelToFiles } from '../../src/models/io';
 import { setupBackend } from '../helpers';
+import { kernelsInUse } from '../../src/backend';
+import { ADAM_STEP, nativeKernelRuns } from '../../src/backend/native-kernels';
 
 let model: tfl.LayersModel;
 let data: Dataset;
@@ -108,8 +110,11 @@ test('straight-through estimator: identity gradient for weights, clipped for act
 test('QAT fine-tunes the float weights under 4-bit fake quant and records per-layer MSE', async () => {
   const m = await mapKernels(model, (k) => k, true);
   const before = describeModel(m).find((l) => l.name === 'fc1')!.kernel!;
+  const adamSteps = nativeKernelRuns(ADAM_STEP);
   const r = await quantizationAwareTraining(m, data, { bits: 4, activationBits: 8, epochs: 1, batchSize: 64, seed: 1, traceEvery: 5 });
   const steps = Math.ceil(data.count / 64);
+  // the fused Adam step (one kernel per variable and step) where the native addon runs
+  if (kernelsInUse().kernels === 'native') assert.equal(nativeKernelRuns(ADAM_STEP) - adamSteps, steps * m.trainableWeights.length);
   assert.equal(r.losses.length, steps);
   assert.ok(r.losses.every(Number.isFinite));
   assert.deepEqual(r.trace.steps[0], 0);
