@@ -9,7 +9,7 @@
  * is refused (the per-layer path then runs; `integerPlanRefusal` says why) when a range needs more than a byte,
  * weights do not fit int8, int32 accumulation could overflow, or oneDNN will not run a layer exactly.
  */
-import type { IntegerModel, IntLayer } from './integer';
+import type { IntegerModel, IntLayer } from './integer-model';
 import { windowOutput } from './window';
 
 /** The addon functions the plan runs on (src/native/src/int8plan.cc; NativeAddon's intPlan* entries). */

@@ -10,18 +10,14 @@ import { QParams } from './qparams';
 import { quantizeValue, rint } from './scalar';
 import { windowOutput } from './window';
 import { integerPlanFor, integerPlanRefusal } from './integer-plan';
+import type { FixedPointMultiplier, IntegerModel, IntLayer } from './integer-model';
+
+export type { FixedPointMultiplier, IntegerModel, IntLayer } from './integer-model';
 
 export { integerPlanFor, integerPlanRefusal, useIntegerPlanKernels, type IntegerPlan, type IntegerPlanKernels } from './integer-plan';
 
 const TWO31 = 2147483648;
 const TWO15 = 32768;
-
-/** A real multiplier M as M0 · 2^(shift − 31), with M0 an int32 in [2^30, 2^31). */
-export interface FixedPointMultiplier {
-  multiplier: number;
-  /** Positive: left shift; negative: right shift. */
-  shift: number;
-}
 
 /**
  * Splits a positive real multiplier into a Q31 integer and a shift (TFLite's QuantizeMultiplier).
@@ -168,18 +164,6 @@ interface IntTensor {
   shape: number[];
   scale: number;
   zeroPoint: number;
-}
-
-/** One conv / dense layer prepared for integer inference. */
-export interface IntLayer {
-  info: LayerInfo;
-  weights: Int32Array;
-  bias: Int32Array;
-  multipliers: FixedPointMultiplier[];
-  out: QParams;
-  /** Clamp bounds of the fused activation. */
-  lo: number;
-  hi: number;
 }
 
 const outSize = windowOutput;
@@ -333,16 +317,6 @@ function maxPoolInt(x: IntTensor, l: LayerInfo): IntTensor {
     }
   }
   return { ...x, data: out, shape: [n, oy.out, ox.out, c] };
-}
-
-/** Integer-only model: prepared layers plus the input quantization. */
-export interface IntegerModel {
-  /** Float preprocessing before the input is quantized (the model's leading rescaling layer). */
-  rescale?: { scale: number; offset: number };
-  input: QParams;
-  /** Name of the layer whose output quantization is the input quantization. */
-  inputLayer: string;
-  steps: ({ kind: 'int'; layer: IntLayer } | { kind: 'maxpool' | 'flatten' | 'relu'; info: LayerInfo })[];
 }
 
 /**
