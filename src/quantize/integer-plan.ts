@@ -14,12 +14,12 @@ import { windowOutput } from './window';
 
 /** The addon functions the plan runs on (src/native/src/int8plan.cc; NativeAddon's intPlan* entries). */
 export interface IntegerPlanKernels {
-  intPlanCreate(input: Int32Array): object;
+  intPlanCreate(input: Int32Array, quantization: Float64Array): object;
   intPlanConv(plan: object, geometry: Int32Array, weights: Int8Array, bias: Int32Array, multipliers: Int32Array, shifts: Int32Array, out: Int32Array): void;
   intPlanDense(plan: object, units: number, weights: Int8Array, bias: Int32Array, multipliers: Int32Array, shifts: Int32Array, out: Int32Array): void;
   intPlanMaxPool(plan: object, geometry: Int32Array): void;
   intPlanClampMin(plan: object, lo: number): void;
-  intPlanRun(plan: object, input: Uint8Array, n: number, out: Int32Array, offset: number): void;
+  intPlanRun(plan: object, images: Float32Array, n: number, out: Int32Array, offset: number): void;
   intPlanInfo(plan: object): string;
 }
 
@@ -38,14 +38,12 @@ export function useIntegerPlanKernels(k: IntegerPlanKernels | null): void {
 
 /** A compiled integer model for images of one shape. */
 export interface IntegerPlan {
-  /** Images are passed as bytes u = q - inputOffset (q the quantized pixel). */
-  inputOffset: number;
   /** Values per image out of the plan. */
   outputs: number;
   /** Native layers (conv, dense, pool, clamp) per run. */
   layers: number;
-  /** Runs n images ([n, h, w, c] bytes); writes the int8 logits (q values) to out. */
-  run(input: Uint8Array, n: number, out: Int32Array): void;
+  /** Runs n images ([n, h, w, c] floats, quantized natively as runIntegerModel does); writes the int8 logits (q values) to out. */
+  run(images: Float32Array, n: number, out: Int32Array): void;
   /** The oneDNN implementation of each layer, e.g. 'conv brgconv:avx512_core_vnni, maxpool, ...'. */
   describe(): string;
 }
@@ -132,9 +130,12 @@ function addProduct(k: IntegerPlanKernels, plan: object, L: IntLayer, x: Tensor)
 }
 
 function compile(k: IntegerPlanKernels, im: IntegerModel, h: number, w: number, c: number): IntegerPlan {
-  const plan = k.intPlanCreate(Int32Array.from([h, w, c]));
   const input = im.input;
   byteRange(input.qmin, input.qmax, 'the input');
+  // the input's quantization, as runIntegerModel's loop: rescale, then quantizeValue with float32(1 / scale)
+  const r = im.rescale;
+  const quantization = Float64Array.from([r ? 1 : 0, r?.scale ?? 1, r?.offset ?? 0, Math.fround(1 / input.scale[0]), input.zeroPoint[0], input.qmin, input.qmax]);
+  const plan = k.intPlanCreate(Int32Array.from([h, w, c]), quantization);
   let x: Tensor = { h, w, c, flat: false, lo: input.qmin, hi: input.qmax, zeroPoint: input.zeroPoint[0] };
   let layers = 0;
   for (const s of im.steps) {
@@ -161,7 +162,6 @@ function compile(k: IntegerPlanKernels, im: IntegerModel, h: number, w: number, 
   const outputs = x.h * x.w * x.c;
   const offset = x.lo;
   return {
-    inputOffset: input.qmin,
     outputs,
     layers,
     run: (images, n, out) => k.intPlanRun(plan, images, n, out, offset),

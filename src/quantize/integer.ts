@@ -377,7 +377,6 @@ export function runIntegerModel(im: IntegerModel, data: Dataset, batchSize = 200
   const plan = integerOptions.reference ? null : integerPlanFor(im, data.height, data.width, 1);
   lastPath = { path: plan ? 'plan' : integerOptions.reference ? 'reference' : 'layers', refusal: integerOptions.reference ? '' : integerPlanRefusal };
   if (plan && plan.outputs !== classes) throw new Error(`the model outputs ${plan.outputs} values per image but the data has ${classes} classes`);
-  const bytes = plan ? new Uint8Array(Math.min(batchSize, data.count) * size) : null;
   const quantizeImage = (i: number) => {
     let v = data.images[i];
     if (im.rescale) v = Math.fround(Math.fround(v * im.rescale.scale) + im.rescale.offset);
@@ -385,12 +384,10 @@ export function runIntegerModel(im: IntegerModel, data: Dataset, batchSize = 200
   };
   for (let start = 0; start < data.count; start += batchSize) {
     const n = Math.min(batchSize, data.count - start);
-    if (plan && bytes) {
-      // the whole batch in one native call, the logits' q values straight into logitsQ
-      const offset = plan.inputOffset;
-      for (let i = 0; i < n * size; i++) bytes[i] = quantizeImage(start * size + i) - offset;
+    if (plan) {
+      // the whole batch (quantization included) in one native call, the logits' q values straight into logitsQ
       const out = logitsQ.subarray(start * classes, (start + n) * classes);
-      plan.run(bytes, n, out);
+      plan.run(data.images.subarray(start * size, (start + n) * size), n, out);
       integerKernelRuns += plan.layers;
       dequantizeBatch(out, start, n);
       continue;

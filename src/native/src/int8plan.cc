@@ -8,6 +8,7 @@
 // 64-bit lanes, max-pooling on bytes, flatten free (NHWC). The batch runs in chunks so activations stay in cache.
 #include "common.h"
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -24,12 +25,14 @@ namespace {
 constexpr int64_t kChunk = 16;  // images per pass through the layers (the largest s32 activation stays in L2)
 
 // Requantization constants per output channel, tiled to `period` (a multiple of the channel count of at least
-// 64) so the loop over a flat [rows, channels] array vectorizes whatever the channel count.
+// 64) so the loop over a flat [rows, channels] array vectorizes whatever the channel count. Shifts are reduced
+// to what int32 lanes express with the same results: a left shift of 32 or more leaves 0 (as the reference's
+// `| 0`), and so does a right shift of 32 or more (|highMul| < 2^31).
 struct Requant {
   int64_t period = 0;
-  std::vector<int32_t> bias, mult, left;
-  std::vector<int64_t> mask, right;
+  std::vector<int32_t> bias, mult, left, right, mask;
   int32_t zq = 0, lo = 0, hi = 0;  // output zero point and clamp bounds, in the output's u domain
+  bool monotone = true;            // no left shift: the result never decreases as the sum grows (max-pool may go first)
 
   Requant(const int32_t* b, const int32_t* m, const int32_t* shift, int64_t cout, int32_t zq_, int32_t lo_, int32_t hi_) : zq(zq_), lo(lo_), hi(hi_) {
     period = cout * ((64 + cout - 1) / cout);
@@ -38,31 +41,31 @@ struct Requant {
       int32_t l = shift[c] > 0 ? shift[c] : 0;
       int64_t r = shift[c] > 0 ? 0 : -int64_t(shift[c]);
       int32_t mm = m[c];
-      if (l >= 32) {  // an int32 shifted left by 32 or more is 0 (as the reference's `| 0`)
+      if (l > 0) monotone = false;
+      if (l >= 32 || r >= 32) {
         l = 0;
+        r = 0;
         mm = 0;
       }
-      if (r > 63) r = 63;  // every int32 rounds to 0 from 31 bits on
       bias.push_back(b[c]);
       mult.push_back(mm);
       left.push_back(l);
-      right.push_back(r);
-      mask.push_back(r == 63 ? INT64_MAX : (int64_t(1) << r) - 1);
+      right.push_back(int32_t(r));
+      mask.push_back(int32_t(uint32_t((uint64_t(1) << r) - 1)));
     }
   }
 };
 
-// out[i] = requantized acc[i] (u8), for `n` values of a flat [rows, channels] array.
+// out[i] = requantized acc[i] (u8) for a run of `n` values starting at channel 0.
 __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-void requantize(const int32_t* __restrict acc, uint8_t* __restrict out, int64_t n, const Requant& q) {
+void requantRun(const int32_t* __restrict acc, uint8_t* __restrict out, int64_t n, const Requant& q) {
   const int64_t P = q.period;
   const int32_t* __restrict bias = q.bias.data();
   const int32_t* __restrict mult = q.mult.data();
   const int32_t* __restrict left = q.left.data();
-  const int64_t* __restrict mask = q.mask.data();
-  const int64_t* __restrict right = q.right.data();
+  const int32_t* __restrict mask = q.mask.data();
+  const int32_t* __restrict right = q.right.data();
   const int32_t zq = q.zq, lo = q.lo, hi = q.hi;
-#pragma omp parallel for schedule(static) if (n >= 1 << 15)
   for (int64_t start = 0; start < n; start += P) {
     const int64_t len = std::min(P, n - start);
     const int32_t* a = acc + start;
@@ -73,13 +76,60 @@ void requantize(const int32_t* __restrict acc, uint8_t* __restrict out, int64_t 
       // SaturatingRoundingDoublingHighMul: round(x * m / 2^31), ties away from zero (m >= 0: no saturation)
       const int64_t ab = int64_t(x) * mult[j];
       const int64_t t = ab + (ab >= 0 ? (int64_t(1) << 30) : 1 - (int64_t(1) << 30));
-      const int64_t hm = (t + ((t >> 63) & ((int64_t(1) << 31) - 1))) >> 31;  // t / 2^31, truncated toward zero
+      const int32_t hm = int32_t((t + ((t >> 63) & ((int64_t(1) << 31) - 1))) >> 31);  // t / 2^31, truncated toward zero
       // RoundingDivideByPOT: hm / 2^right to nearest, ties away from zero
-      const int64_t threshold = (mask[j] >> 1) + (hm < 0 ? 1 : 0);
-      const int64_t r = (hm >> right[j]) + ((hm & mask[j]) > threshold ? 1 : 0);
-      int32_t v = int32_t(r) + zq;
+      const int32_t threshold = (mask[j] >> 1) + (hm < 0 ? 1 : 0);
+      const int32_t r = (hm >> right[j]) + ((hm & mask[j]) > threshold ? 1 : 0);
+      int32_t v = r + zq;
       v = v < lo ? lo : v > hi ? hi : v;
       o[j] = uint8_t(v);
+    }
+  }
+}
+
+// requantRun over `rows` rows of `cols` values (cols a multiple of the channel count), split over threads.
+void requantize(const int32_t* acc, uint8_t* out, int64_t rows, int64_t cols, const Requant& q) {
+  const int64_t block = std::max<int64_t>(1, 4096 / cols);  // rows per task
+#pragma omp parallel for schedule(static) if (rows * cols >= 1 << 15)
+  for (int64_t r = 0; r < rows; r += block) requantRun(acc + r * cols, out + r * cols, std::min(block, rows - r) * cols, q);
+}
+
+// Max-pool of int32 sums (NHWC), then requantization: for a monotone requantization, the same bytes as
+// requantizing first, on a quarter of the values for 2x2 windows.
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+void poolRow(const int32_t* __restrict acc, int32_t* __restrict vmax, int32_t* __restrict pooled, int64_t w, int64_t c, int64_t ow, int64_t r0, int64_t r1,
+             int64_t pw, int64_t sw, int64_t pl) {
+  const int64_t row = w * c;
+  const int32_t* first = acc + r0 * row;
+  for (int64_t j = 0; j < row; j++) vmax[j] = first[j];
+  for (int64_t i = r0 + 1; i < r1; i++) {
+    const int32_t* p = acc + i * row;
+    for (int64_t j = 0; j < row; j++) vmax[j] = p[j] > vmax[j] ? p[j] : vmax[j];
+  }
+  for (int64_t q = 0; q < ow; q++) {
+    const int64_t c0 = std::max<int64_t>(q * sw - pl, 0), c1 = std::min<int64_t>(q * sw - pl + pw, w);
+    int32_t* o = pooled + q * c;
+    const int32_t* p0 = vmax + c0 * c;
+    for (int64_t ch = 0; ch < c; ch++) o[ch] = p0[ch];
+    for (int64_t j = c0 + 1; j < c1; j++) {
+      const int32_t* p = vmax + j * c;
+      for (int64_t ch = 0; ch < c; ch++) o[ch] = p[ch] > o[ch] ? p[ch] : o[ch];
+    }
+  }
+}
+
+void poolRequantize(const int32_t* acc, uint8_t* out, int64_t n, int64_t h, int64_t w, int64_t c, int64_t oh, int64_t ow, int64_t ph, int64_t sh,
+                    int64_t pt, int64_t pw, int64_t sw, int64_t pl, const Requant& q) {
+#pragma omp parallel if (n * h * w * c >= 1 << 15)
+  {
+    std::vector<int32_t> vmax(size_t(w * c)), pooled(size_t(ow * c));
+#pragma omp for schedule(static) collapse(2)
+    for (int64_t b = 0; b < n; b++) {
+      for (int64_t r = 0; r < oh; r++) {
+        const int64_t r0 = std::max<int64_t>(r * sh - pt, 0), r1 = std::min<int64_t>(r * sh - pt + ph, h);
+        poolRow(acc + b * h * w * c, vmax.data(), pooled.data(), w, c, ow, r0, r1, pw, sw, pl);
+        requantRun(pooled.data(), out + (b * oh + r) * ow * c, ow * c, q);
+      }
     }
   }
 }
@@ -118,9 +168,15 @@ struct Op {
   std::vector<int8_t> weights;      // HWIO (dense: [K, N])
   std::unique_ptr<Requant> requant;
   uint8_t clampMin = 0;
+  // A one-channel convolution with few filters runs "width-folded": 4 neighbouring columns become 4 input channels
+  // and 4 output columns 4 x cout output channels (the same bytes in NHWC), so oneDNN's int8 kernels get whole
+  // 4-byte groups instead of 1 channel padded to 4 (lenet5's conv1: half the time).
+  bool fold = false;
+  int64_t foldedKw() const { return (kw + 2) / 4 + 1; }
+  int64_t foldedW() const { return ow / 4 + foldedKw() - 1; }
   int64_t hp() const { return h + pt + std::max<int64_t>(pb, 0); }
-  int64_t wp() const { return w + pl + std::max<int64_t>(pr, 0); }
-  bool padded() const { return pt > 0 || pl > 0 || pb > 0 || pr > 0; }
+  int64_t wp() const { return fold ? 4 * foldedW() : w + pl + std::max<int64_t>(pr, 0); }
+  bool padded() const { return fold || pt > 0 || pl > 0 || pb > 0 || pr > 0; }
 };
 
 // An op's oneDNN primitive for one batch size and thread count, with its weights in the primitive's layout.
@@ -134,7 +190,7 @@ struct Prim {
 struct Runner {
   std::vector<Prim> prims;               // one per op (empty for pooling and clamps)
   std::vector<std::vector<uint8_t>> padded;  // per op: its padded input (borders written once)
-  std::vector<uint8_t> bytes[2];
+  std::vector<uint8_t> input, bytes[2];
   std::vector<int32_t> acc;
 };
 
@@ -147,13 +203,31 @@ void checkExact(const memory::desc& weights, const std::string& impl) {
     throw std::runtime_error("oneDNN adjusts the int8 weights of " + impl + " (no VNNI?): its sums would not be exact");
 }
 
+// The width-folded filter (see Op::fold), HWIO [kh, foldedKw, 4, 4 * cout]: tap (i, t, k) of output column p
+// is the original tap (i, 4t + k - p), or 0 outside the filter.
+std::vector<int8_t> foldWeights(const Op& op) {
+  const int64_t kw2 = op.foldedKw(), co = op.oc;
+  std::vector<int8_t> out(size_t(op.kh * kw2 * 4 * 4 * co), 0);
+  for (int64_t i = 0; i < op.kh; i++)
+    for (int64_t t = 0; t < kw2; t++)
+      for (int64_t k = 0; k < 4; k++)
+        for (int64_t p = 0; p < 4; p++) {
+          const int64_t j = 4 * t + k - p;
+          if (j < 0 || j >= op.kw) continue;
+          for (int64_t c = 0; c < co; c++) out[size_t((((i * kw2 + t) * 4 + k) * 4 + p) * co + c)] = op.weights[size_t((i * op.kw + j) * co + c)];
+        }
+  return out;
+}
+
 Prim makeConv(const Op& op, int64_t n) {
-  memory::desc src({n, op.c, op.hp(), op.wp()}, dt::u8, tag::nhwc);
-  memory::desc dst({n, op.oc, op.oh, op.ow}, dt::s32, tag::nhwc);
-  memory::desc wAny({op.oc, op.c, op.kh, op.kw}, dt::s8, tag::any);
-  memory::desc wUser({op.oc, op.c, op.kh, op.kw}, dt::s8, tag::hwio);
+  const int64_t c = op.fold ? 4 : op.c, kw = op.fold ? op.foldedKw() : op.kw, oc = op.fold ? 4 * op.oc : op.oc, ow = op.fold ? op.ow / 4 : op.ow;
+  const int64_t wp = op.fold ? op.foldedW() : op.wp();
+  memory::desc src({n, c, op.hp(), wp}, dt::u8, tag::nhwc);
+  memory::desc dst({n, oc, op.oh, ow}, dt::s32, tag::nhwc);
+  memory::desc wAny({oc, c, op.kh, kw}, dt::s8, tag::any);
+  memory::desc wUser({oc, c, op.kh, kw}, dt::s8, tag::hwio);
   // right padding 0 on the explicitly padded input: oneDNN's output size is floor((hp - kh) / sh) + 1 = oh
-  const int64_t padB = (op.oh - 1) * op.sh + op.kh - op.hp(), padR = (op.ow - 1) * op.sw + op.kw - op.wp();
+  const int64_t padB = (op.oh - 1) * op.sh + op.kh - op.hp(), padR = (ow - 1) * op.sw + kw - wp;
   dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src, wAny, dst, {op.sh, op.sw}, {0, 0},
                                     {padB, padR});
   dnnl::convolution_forward::primitive_desc pd(d, cpuEngine());
@@ -164,7 +238,8 @@ Prim makeConv(const Op& op, int64_t n) {
   p.src = memory(src, cpuEngine(), DNNL_MEMORY_NONE);
   p.dst = memory(dst, cpuEngine(), DNNL_MEMORY_NONE);
   p.weights = memory(pd.weights_desc(), cpuEngine());
-  memory user(wUser, cpuEngine(), const_cast<int8_t*>(op.weights.data()));
+  std::vector<int8_t> weights = op.fold ? foldWeights(op) : op.weights;
+  memory user(wUser, cpuEngine(), weights.data());
   dnnl::reorder(user, p.weights).execute(cpuStream(), user, p.weights);
   cpuStream().wait();
   return p;
@@ -188,8 +263,34 @@ Prim makeDense(const Op& op, int64_t n) {
   return p;
 }
 
+// The input's float -> int8 quantization with the operations of runIntegerModel's TypeScript, each a double
+// operation rounded to float32 as its Math.fround (-ffp-contract=off keeps them unfused): v = x * scale + offset
+// (when the model rescales; scale and offset are doubles there), then q = clamp(zp + rint(v * inv)), inv a float32,
+// stored as q - qmin.
+struct InputQuant {
+  bool rescale = false;
+  double scale = 1, offset = 0, inv = 1;
+  double zp = 0, qmin = 0, qmax = 255;
+};
+
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+void quantizeInput(const float* __restrict x, uint8_t* __restrict u, int64_t n, const InputQuant& q) {
+  const double scale = q.scale, offset = q.offset, inv = q.inv;
+  const double zp = q.zp, lo = q.qmin, hi = q.qmax;
+  const bool rescale = q.rescale;
+  for (int64_t i = 0; i < n; i++) {
+    float v = x[i];
+    if (rescale) v = float(double(float(double(v) * scale)) + offset);
+    double r = zp + std::nearbyint(double(float(double(v) * inv)));  // round half to even, as the reference's rint
+    r = r < lo ? lo : r > hi ? hi : r;
+    if (r != r) r = 0;  // NaN: the reference's Int32Array stores 0
+    u[i] = uint8_t(int32_t(r) - int32_t(lo));
+  }
+}
+
 struct Plan {
   int64_t h, w, c;  // input image
+  InputQuant quant;
   std::vector<Op> ops;
   // oneDNN fixes a primitive's thread count when it is created: the OpenMP thread count is part of the key.
   std::map<std::pair<int, int64_t>, std::unique_ptr<Runner>> runners;
@@ -220,6 +321,7 @@ struct Plan {
       }
       r->padded.push_back(std::move(pad));
     }
+    r->input.resize(size_t(n * h * w * c));
     r->bytes[0].resize(largest);
     r->bytes[1].resize(largest);
     r->acc.resize(largestAcc);
@@ -227,23 +329,27 @@ struct Plan {
     return *slot;
   }
 
-  // Runs `n` images (u8, [n, h, w, c]) through every op; returns the output bytes ([n, outH, outW, outC]).
-  const uint8_t* run(const uint8_t* input, int64_t n) {
+  // Runs `n` images (float, [n, h, w, c]) through every op; returns the output bytes ([n, outH, outW, outC]).
+  const uint8_t* run(const float* images, int64_t n) {
     Runner& r = runner(n);
     auto& s = cpuStream();
-    const uint8_t* src = input;
+    quantizeInput(images, r.input.data(), n * h * w * c, quant);
+    const uint8_t* src = r.input.data();
     int next = 0;
     for (size_t i = 0; i < ops.size(); i++) {
       const Op& op = ops[i];
       uint8_t* dst = r.bytes[next].data();
+      // a max-pool right after a monotone requantization pools the sums first
+      const Op* pool = i + 1 < ops.size() && ops[i + 1].kind == kPool && op.kind == kConv && op.requant->monotone ? &ops[i + 1] : nullptr;
       if (op.kind == kConv || op.kind == kDense) {
         const uint8_t* x = src;
         if (op.padded()) {
           // the interior of the padded input; its borders hold the zero point since the runner was made
           uint8_t* p = r.padded[i].data();
-          const int64_t hp = op.hp(), wp = op.wp(), row = op.w * op.c;
+          // (columns past the padded width are never read)
+          const int64_t hp = op.hp(), wp = op.wp(), row = op.w * op.c, copy = std::min(op.w, wp - op.pl) * op.c;
           for (int64_t b = 0; b < n; b++)
-            for (int64_t y = 0; y < op.h; y++) std::memcpy(p + ((b * hp + y + op.pt) * wp + op.pl) * op.c, src + (b * op.h + y) * row, size_t(row));
+            for (int64_t y = 0; y < op.h; y++) std::memcpy(p + ((b * hp + y + op.pt) * wp + op.pl) * op.c, src + (b * op.h + y) * row, size_t(copy));
           x = p;
         }
         Prim& pr = r.prims[i];
@@ -251,7 +357,12 @@ struct Plan {
         pr.dst.set_data_handle(r.acc.data());
         pr.primitive.execute(s, {{DNNL_ARG_SRC, pr.src}, {DNNL_ARG_WEIGHTS, pr.weights}, {DNNL_ARG_DST, pr.dst}});
         s.wait();
-        requantize(r.acc.data(), dst, n * op.oh * op.ow * op.oc, *op.requant);
+        if (pool) {
+          poolRequantize(r.acc.data(), dst, n, op.oh, op.ow, op.oc, pool->oh, pool->ow, pool->kh, pool->sh, pool->pt, pool->kw, pool->sw, pool->pl, *op.requant);
+          i++;
+        } else {
+          requantize(r.acc.data(), dst, n * op.oh * op.ow, op.oc, *op.requant);
+        }
       } else if (op.kind == kPool) {
         maxPoolBytes(src, dst, n, op.h, op.w, op.c, op.oh, op.ow, op.kh, op.kw, op.sh, op.sw, op.pt, op.pl);
       } else {
@@ -313,16 +424,25 @@ Op& append(Plan& plan, OpKind kind) {
   return plan.ops.back();
 }
 
-// intPlanCreate(input Int32Array [h, w, c]) -> plan
+// intPlanCreate(input Int32Array [h, w, c], quantization Float64Array [rescale (0/1), scale, offset, inv, zp, qmin, qmax]) -> plan
 napi_value intPlanCreate(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
-    Args a(env, info, 1);
+    Args a(env, info, 2);
     auto g = a.ints(0);
     if (g.size() != 3 || g[0] < 1 || g[1] < 1 || g[2] < 1) throw std::runtime_error("intPlanCreate needs [h, w, c]");
+    const double* qp = static_cast<const double*>(a.view(1, 7).data);
+    if (qp[6] - qp[5] > 255 || qp[6] < qp[5]) throw std::runtime_error("the input's range must fit a byte");
     auto plan = new Plan();
     plan->h = g[0];
     plan->w = g[1];
     plan->c = g[2];
+    plan->quant.rescale = qp[0] != 0;
+    plan->quant.scale = qp[1];
+    plan->quant.offset = qp[2];
+    plan->quant.inv = qp[3];
+    plan->quant.zp = qp[4];
+    plan->quant.qmin = qp[5];
+    plan->quant.qmax = qp[6];
     napi_value out;
     if (napi_create_external(env, plan, deletePlan, nullptr, &out) != napi_ok) {
       delete plan;
@@ -345,6 +465,7 @@ napi_value intPlanConv(napi_env env, napi_callback_info info) {
     op.pad = uint8_t(g[9]);
     op.oh = (op.h + op.pt + op.pb - op.kh) / op.sh + 1;
     op.ow = (op.w + op.pl + op.pr - op.kw) / op.sw + 1;
+    op.fold = op.c == 1 && op.sw == 1 && op.ow % 4 == 0 && op.oc <= 8 && op.wp() >= op.pl + 1;
     try {
       checkWindow(op);
       const int8_t* w = static_cast<const int8_t*>(a.view(2, size_t(op.kh * op.kw * op.c * op.oc)).data);
@@ -418,7 +539,7 @@ napi_value intPlanClampMin(napi_env env, napi_callback_info info) {
   });
 }
 
-// intPlanRun(plan, input Uint8Array [n, h, w, c], n, out Int32Array [n, outputs], offset): out = output bytes + offset
+// intPlanRun(plan, images Float32Array [n, h, w, c], n, out Int32Array [n, outputs], offset): out = output bytes + offset
 napi_value intPlanRun(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
     Args a(env, info, 5);
@@ -426,7 +547,7 @@ napi_value intPlanRun(napi_env env, napi_callback_info info) {
     const int64_t n = a.i32(2);
     if (n < 1) throw std::runtime_error("intPlanRun needs n >= 1");
     const int64_t in = plan.h * plan.w * plan.c, outs = plan.outH() * plan.outW() * plan.outC();
-    const uint8_t* x = static_cast<const uint8_t*>(a.view(1, size_t(n * in)).data);
+    const float* x = static_cast<const float*>(a.view(1, size_t(n * in)).data);
     int32_t* out = static_cast<int32_t*>(a.view(3, size_t(n * outs)).data);
     const int32_t offset = a.i32(4);
     for (int64_t start = 0; start < n; start += kChunk) {
