@@ -16,7 +16,7 @@ import { evaluate, scoreLogits } from '../src/train/train';
 import { roundToBFloat16, roundToFloat16, roundToFp8E4M3, roundToFp8E5M2, truncateFloat32, zeroBelow } from '../src/numerics';
 import {
   buildIntegerModel, buildPtqPlan, computeQParams, dequantize, describeModel, encodeQuantizedModel, fakeQuantLogits,
-  mapKernels, quantizationAwareTraining, quantize, runIntegerModel,
+  mapKernels, quantizationAwareTraining, quantize, runIntegerModel, integerPathInUse,
 } from '../src/quantize';
 import type { BenchReport } from './harness';
 
@@ -96,6 +96,7 @@ export async function run(args: string[]): Promise<BenchReport> {
   let t0 = performance.now();
   const int = runIntegerModel(buildIntegerModel(plan8), test);
   const intSeconds = (performance.now() - t0) / 1000;
+  const intPath = integerPathInUse();
   const agree = int.predictions.filter((p, i) => p === fq8.predictions[i]).length / test.count;
   const intAcc = int.predictions.filter((p, i) => p === test.labels[i]).length / test.count;
   rows.push({ experiment: 'int8 integer-only', setting: `agrees with fake quant on ${(100 * agree).toFixed(2)}%`, accuracy: intAcc, dropPP: pp(base, intAcc), bytes: files8.weights.length, ratio: fp32Bytes / files8.weights.length });
@@ -160,7 +161,7 @@ export async function run(args: string[]): Promise<BenchReport> {
     ],
     notes: [
       `model ${model} (${params} parameters, ${cached ? 'cached' : 'trained now'}), test images ${test.count}, backend ${backend}${quick ? ', QUICK subsets' : ''}`,
-      `integer-only path: ${(100 * agree).toFixed(2)}% of predictions equal the fake-quant path; ${test.count} images in ${intSeconds.toFixed(1)} s`,
+      `integer-only path: ${(100 * agree).toFixed(2)}% of predictions equal the fake-quant path; ${test.count} images in ${intSeconds.toFixed(2)} s (${Math.round(test.count / intSeconds)} img/s, batches of 200, compiling included; path '${intPath.path}'${intPath.refusal ? `: ${intPath.refusal}` : ''}; bench/inference.ts measures its throughput beside fp32)`,
       `quantize ${(throughput.quantizePerSecond / 1e6).toFixed(1)} M elements/s, dequantize ${(throughput.dequantizePerSecond / 1e6).toFixed(1)} M elements/s on ${n} floats (per-tensor uint8)`,
       `fp32 weights.bin ${fp32Bytes} bytes; int8 file ${files8.weights.length} bytes (int8 kernels + float16 per-channel scales + float32 biases)`,
     ],
