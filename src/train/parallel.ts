@@ -1,9 +1,8 @@
 /**
  * Data-parallel training across CPU cores (Node): each worker thread runs its own backend instance and model
- * replica and computes gradients on its share of every mini-batch. The exchange is in shared memory, with no
- * message per step (./parallel-worker.ts): each worker sums the gradients over its shard of the parameters (in
- * worker order, so runs are reproducible for a fixed worker count) and applies Adam to that shard, and every
- * replica then reads the updated parameters. Mathematically the same mini-batch SGD as `train`, spread over cores.
+ * replica, computes gradients on its share of every mini-batch, the main thread sums them (in worker order, so
+ * runs are reproducible for a fixed worker count) and every replica applies the same Adam update.
+ * Mathematically the same mini-batch SGD as `train`, just spread over cores.
  */
 import { Worker } from 'worker_threads';
 import * as os from 'os';
@@ -14,58 +13,97 @@ import { activeBackend, initBackend } from '../backend';
 import { Dataset } from '../data/dataset';
 import { mulberry32, permutation } from '../util/random';
 import { EpochRecord, learningRateAt, TrainOptions, TrainResult } from './train';
-import { abortWorkers } from './barrier';
-import type { WorkerInit, WorkerReport } from './parallel-worker';
+import type { WorkerInit, WorkerMessage } from './parallel-worker';
 
 export interface ParallelTrainOptions extends Omit<TrainOptions, 'loss' | 'afterStep'> {
   /** Worker threads; default: the number of CPU cores. */
   workers?: number;
 }
 
-function shared(array: ArrayLike<number>, Kind: Float32ArrayConstructor | Uint8ArrayConstructor) {
-  const buffer = new SharedArrayBuffer(array.length * Kind.BYTES_PER_ELEMENT);
+type Reply = { type: 'ready' } | { type: 'grads'; loss: number; correct: number; n: number } | { type: 'applied' } | { type: 'weights'; weights: Float32Array[] } | { type: 'error'; message: string };
+
+function shared(array: ArrayLike<number>, Kind: Float32ArrayConstructor | Uint8ArrayConstructor | Int32ArrayConstructor, length = array.length) {
+  const buffer = new SharedArrayBuffer(length * Kind.BYTES_PER_ELEMENT);
   new Kind(buffer).set(array as never);
   return buffer;
 }
 
-/** The workers of one training run; resolves when all are done, rejects (and stops the others) when one fails. */
-function runWorkers(inits: WorkerInit[], sync: Int32Array, onReport: (r: WorkerReport) => void): Promise<Float32Array[]> {
-  const compiled = __filename.endsWith('.js');
-  const script = path.join(__dirname, `parallel-worker.${compiled ? 'js' : 'ts'}`);
-  // Under a TypeScript runner (tests, benchmarks) the worker source is .ts: load it through tsx's require hook.
-  const start = (init: WorkerInit) =>
-    compiled ? new Worker(script, { workerData: init }) : new Worker(`require('tsx/cjs'); require(${JSON.stringify(script)});`, { eval: true, workerData: init });
-  const workers = inits.map(start);
-  return new Promise<Float32Array[]>((resolve, reject) => {
-    let done = 0;
-    let weights: Float32Array[] | null = null;
-    let failed = false;
-    const fail = (e: Error) => {
-      if (failed) return;
-      failed = true;
-      abortWorkers(sync);
-      void Promise.all(workers.map((w) => w.terminate())).then(() => reject(e));
-    };
-    for (const w of workers) {
-      w.on('message', (r: WorkerReport) => {
-        if (r.type === 'error') fail(new Error(`training worker failed: ${r.message}`));
-        else if (r.type === 'done') {
-          weights ??= r.weights;
-          if (++done === workers.length) void Promise.all(workers.map((x) => x.terminate())).then(() => resolve(weights!));
-        } else {
-          try {
-            onReport(r);
-          } catch (e) {
-            fail(e as Error);
-          }
-        }
+/** The worker threads of one training run: one message out and one reply back per worker and step. */
+class TrainingPool {
+  private readonly workers: Worker[];
+  private readonly pending = new Map<Worker, (r: Reply) => void>();
+  private readonly failures: Error[] = [];
+
+  /** Starts one worker per gradient buffer (the worker writes its gradients there). */
+  constructor(init: Omit<WorkerInit, 'grads'>, gradBuffers: SharedArrayBuffer[]) {
+    const compiled = __filename.endsWith('.js');
+    const script = path.join(__dirname, `parallel-worker.${compiled ? 'js' : 'ts'}`);
+    // Under a TypeScript runner (tests, benchmarks) the worker source is .ts: load it through tsx's require hook.
+    const start = (grads: SharedArrayBuffer) =>
+      compiled
+        ? new Worker(script, { workerData: { ...init, grads } })
+        : new Worker(`require('tsx/cjs'); require(${JSON.stringify(script)});`, { eval: true, workerData: { ...init, grads } });
+    this.workers = gradBuffers.map(start);
+    for (const w of this.workers) {
+      w.on('message', (r: Reply) => {
+        if (r.type === 'error') this.failures.push(new Error(`training worker failed: ${r.message}`));
+        const resolve = this.pending.get(w);
+        this.pending.delete(w);
+        resolve?.(r);
       });
-      w.on('error', fail);
-      w.on('exit', (code) => {
-        if (code !== 0 && done < workers.length) fail(new Error(`a training worker exited with code ${code}`));
+      w.on('error', (e) => {
+        this.failures.push(e);
+        this.pending.get(w)?.({ type: 'error', message: e.message });
       });
     }
-  });
+  }
+
+  /** Sends worker k `message(k)` (none: waits for its next message) and returns every reply; throws a worker's failure. */
+  async askAll<R extends Reply>(message?: (k: number) => WorkerMessage): Promise<R[]> {
+    const replies = await Promise.all(
+      this.workers.map(
+        (w, k) =>
+          new Promise<Reply>((resolve) => {
+            this.pending.set(w, resolve);
+            if (message) w.postMessage(message(k));
+          }),
+      ),
+    );
+    if (this.failures.length) throw this.failures[0];
+    return replies as R[];
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** What every worker starts from: the model, its weights, the data (shared, not copied) and the step's buffers. */
+function workerInit(model: tfl.LayersModel, data: Dataset, backend: WorkerInit['backend'], learningRate: number, totalSize: number): Omit<WorkerInit, 'grads'> {
+  const weights = model.getWeights();
+  return {
+    backend,
+    topology: model.toJSON(null, false) as object,
+    weights: weights.map((w) => w.dataSync() as Float32Array),
+    shapes: weights.map((w) => w.shape),
+    images: shared(data.images, Float32Array),
+    labels: shared(data.labels, Uint8Array),
+    order: new SharedArrayBuffer(data.count * 4),
+    average: new SharedArrayBuffer(totalSize * 4),
+    height: data.height,
+    width: data.width,
+    numClasses: data.numClasses,
+    learningRate,
+  };
+}
+
+/** Sums the workers' gradients into `average`, in worker order (so a run is reproducible for a fixed worker count). */
+function sumGradients(average: Float32Array, grads: Float32Array[]): void {
+  average.set(grads[0]);
+  for (let k = 1; k < grads.length; k++) {
+    const g = grads[k];
+    for (let i = 0; i < average.length; i++) average[i] += g[i];
+  }
 }
 
 function checkOptions(opts: ParallelTrainOptions, batchSize: number, workers: number, data: Dataset): void {
@@ -89,68 +127,56 @@ export async function trainParallel(model: tfl.LayersModel, data: Dataset, opts:
   const baseLr = opts.learningRate ?? 2e-3;
   const schedule = opts.schedule ?? 'cosine';
   const backend = activeBackend() ?? (await initBackend());
-  const weights = model.getWeights();
-  const trainable = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
-  const totalSize = trainable.reduce((a, v) => a + v.size, 0);
-  const params = new Float32Array(new SharedArrayBuffer(totalSize * 4));
-  let offset = 0;
-  for (const v of trainable) {
-    params.set(v.dataSync() as Float32Array, offset);
-    offset += v.size;
-  }
-  // every epoch's order drawn up front, from the same generator as train's
+  const totalSize = model.trainableWeights.reduce((a, v) => a + (v.shape as number[]).reduce((x, y) => x * y, 1), 0);
+  const init = workerInit(model, data, backend, baseLr, totalSize);
+  const order = new Int32Array(init.order);
+  const gradBuffers = Array.from({ length: workers }, () => new SharedArrayBuffer(totalSize * 4));
+  const pool = new TrainingPool(init, gradBuffers);
+
   const random = mulberry32(opts.seed ?? 0);
-  const orders = new Int32Array(new SharedArrayBuffer(opts.epochs * data.count * 4));
-  for (let e = 0; e < opts.epochs; e++) orders.set(permutation(data.count, random), e * data.count);
-  const stats = new Float64Array(new SharedArrayBuffer(opts.epochs * workers * 3 * 8));
-  const sync = new Int32Array(new SharedArrayBuffer(3 * 4));
-  const common = {
-    backend,
-    topology: model.toJSON(null, false) as object,
-    weights: weights.map((w) => w.dataSync() as Float32Array),
-    shapes: weights.map((w) => w.shape),
-    images: shared(data.images, Float32Array),
-    labels: shared(data.labels, Uint8Array),
-    orders: orders.buffer as SharedArrayBuffer,
-    params: params.buffer as SharedArrayBuffer,
-    grads: new SharedArrayBuffer(workers * totalSize * 4),
-    stats: stats.buffer as SharedArrayBuffer,
-    sync: sync.buffer as SharedArrayBuffer,
-    workers,
-    count: data.count,
-    epochs: opts.epochs,
-    batchSize,
-    learningRate: baseLr,
-    schedule,
-    progressEvery: opts.progressEvery ?? 20,
-    height: data.height,
-    width: data.width,
-    numClasses: data.numClasses,
-  };
   const stepsPerEpoch = Math.ceil(data.count / batchSize);
   const totalSteps = stepsPerEpoch * opts.epochs;
-  const epochSeconds: number[] = [];
+  const average = new Float32Array(init.average);
+  const gradViews = gradBuffers.map((b) => new Float32Array(b));
+  const records: EpochRecord[] = [];
   const started = performance.now();
-  const finals = await runWorkers(Array.from({ length: workers }, (_, rank) => ({ ...common, rank })), sync, (r) => {
-    if (r.type === 'epoch') epochSeconds[r.epoch - 1] = r.seconds;
-    else if (r.type === 'progress' && opts.onProgress) {
-      const elapsed = (performance.now() - started) / 1000;
-      const globalStep = (r.epoch - 1) * stepsPerEpoch + r.step;
-      opts.onProgress({ epoch: r.epoch, epochs: opts.epochs, step: r.step, stepsPerEpoch, fraction: globalStep / totalSteps, loss: r.loss, imagesPerSecond: (globalStep * batchSize) / elapsed, elapsedSeconds: elapsed });
+  let globalStep = 0;
+  let lrToApply = 0;
+  try {
+    await pool.askAll();
+    for (let epoch = 0; epoch < opts.epochs; epoch++) {
+      order.set(permutation(data.count, random));
+      const epochStart = performance.now();
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (let step = 0; step < stepsPerEpoch; step++) {
+        const b0 = step * batchSize;
+        const b1 = Math.min(b0 + batchSize, data.count);
+        const n = b1 - b0;
+        const share = Math.ceil(n / workers);
+        // each worker applies the previous step's update (the summed gradients in `average`), then computes its share
+        const replies = await pool.askAll<Extract<Reply, { type: 'grads' }>>((k) => ({ type: 'step', start: Math.min(b0 + k * share, b1), end: Math.min(b0 + (k + 1) * share, b1), total: n, learningRate: lrToApply, apply: globalStep > 0 }));
+        sumGradients(average, gradViews);
+        for (const r of replies) {
+          lossSum += r.loss * r.n;
+          correct += r.correct;
+        }
+        seen += n;
+        lrToApply = learningRateAt(baseLr, schedule, globalStep, totalSteps);
+        globalStep++;
+        if (opts.onProgress && (step % (opts.progressEvery ?? 20) === (opts.progressEvery ?? 20) - 1 || step === stepsPerEpoch - 1)) {
+          const elapsed = (performance.now() - started) / 1000;
+          opts.onProgress({ epoch: epoch + 1, epochs: opts.epochs, step: step + 1, stepsPerEpoch, fraction: globalStep / totalSteps, loss: lossSum / seen, imagesPerSecond: (globalStep * batchSize) / elapsed, elapsedSeconds: elapsed });
+        }
+      }
+      records.push({ epoch: epoch + 1, loss: lossSum / seen, trainAccuracy: correct / seen, seconds: (performance.now() - epochStart) / 1000, learningRate: learningRateAt(baseLr, schedule, globalStep, totalSteps) });
     }
-  });
-  model.setWeights(finals.map((w, i) => tf.tensor(w, common.shapes[i])));
-  const records: EpochRecord[] = epochSeconds.map((seconds, e) => {
-    let loss = 0;
-    let correct = 0;
-    let seen = 0;
-    for (let k = 0; k < workers; k++) {
-      loss += stats[(e * workers + k) * 3];
-      correct += stats[(e * workers + k) * 3 + 1];
-      seen += stats[(e * workers + k) * 3 + 2];
-    }
-    return { epoch: e + 1, loss: loss / seen, trainAccuracy: correct / seen, seconds, learningRate: learningRateAt(baseLr, schedule, (e + 1) * stepsPerEpoch, totalSteps) };
-  });
+    const finals = await pool.askAll<Extract<Reply, { type: 'weights' }>>(() => ({ type: 'finish', apply: true, learningRate: lrToApply }));
+    model.setWeights(finals[0].weights.map((w, i) => tf.tensor(w, init.shapes[i])));
+  } finally {
+    await pool.close();
+  }
   const seconds = (performance.now() - started) / 1000;
   return { epochs: records, seconds, imagesPerSecond: (data.count * opts.epochs) / seconds };
 }
