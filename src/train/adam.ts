@@ -24,7 +24,7 @@ const f32 = Math.fround;
 type Gradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
 
 /**
- * The fused step's scalars, as the native kernel and {@link adamStepInPlace} read them: the same float32 values
+ * The fused step's scalars, as the native kernel reads them: the same float32 values
  * tfjs's Adam computes (sub(1, accBeta), the constants rounded to float32). `acc1`/`acc2` are beta1^t, beta2^t
  * as tfjs accumulates them (a float32 product per step, starting from beta).
  *
@@ -33,27 +33,6 @@ type Gradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
  */
 export function adamCoefficients(acc1: number, acc2: number, beta1: number, beta2: number, epsilon: number, learningRate: number): Float64Array {
   return Float64Array.from([f32(beta1), f32(1 - beta1), f32(beta2), f32(1 - beta2), f32(1 - acc1), f32(1 - acc2), f32(epsilon), f32(-learningRate)]);
-}
-
-/**
- * One Adam step on plain arrays, in place (params, m and v updated): the float32 arithmetic of the native kernel
- * (src/native/src/adam.cc), each operation rounded to float32 in the same order, so the same bits. Where no
- * addon is loaded, data-parallel workers use it for their shard of the parameters.
- *
- * @example
- * adamStepInPlace(params, grads, m, v, adamCoefficients(0.9, 0.999, 0.9, 0.999, 1e-7, 1e-3));
- */
-export function adamStepInPlace(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, c: Float64Array): void {
-  const [beta1, omb1, beta2, omb2, c1, c2, eps, negLr] = c;
-  for (let i = 0; i < params.length; i++) {
-    const g = grads[i];
-    const mi = f32(f32(m[i] * beta1) + f32(g * omb1));
-    const vi = f32(f32(v[i] * beta2) + f32(f32(g * g) * omb2));
-    m[i] = mi;
-    v[i] = vi;
-    const update = f32(f32(f32(mi / c1) / f32(f32(Math.sqrt(f32(vi / c2))) + eps)) * negLr);
-    params[i] = f32(update + params[i]);
-  }
 }
 
 class FusedAdamOptimizer extends tf.AdamOptimizer {
