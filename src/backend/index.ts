@@ -12,6 +12,8 @@ import { nativeKernelsRegistered, registerNativeKernels } from './native-kernels
 import { useIntegerKernel, useIntegerPlanKernels, type IntegerPlanKernels } from '../quantize/integer';
 import { useForwardCompiler } from '../train/forward-plan';
 import { compileNativeForward } from './native-forward';
+import { compileNativeTraining } from './native-train';
+import { useTrainCompiler } from '../train/train-plan';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -38,6 +40,7 @@ function loadWasm(): boolean {
     if (addon) {
       registerNativeKernels(addon);
       useForwardCompiler(compileNativeForward);
+      useTrainCompiler(compileNativeTraining);
     }
     return true;
   } catch {

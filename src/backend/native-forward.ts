@@ -13,10 +13,10 @@ import { loadNative, type NativeAddon } from './native';
 import { activationCode, geometry, nativeKernelsRegistered, poolGeometry } from './native-kernels';
 import type { ForwardPlan } from '../train/forward-plan';
 
-type Shape3 = [number, number, number];
+export type Shape3 = [number, number, number];
 /** One image's activation: [h, w, c], or a flat vector's length. */
-type Shape = Shape3 | number;
-type Act = 0 | 1 | 2;
+export type Shape = Shape3 | number;
+export type Act = 0 | 1 | 2;
 type Run = (addon: NativeAddon, src: Float32Array, dst: Float32Array) => void;
 
 /**
@@ -30,11 +30,13 @@ interface Step {
 }
 
 const NO_BIAS = new Float32Array(0);
-const size = (s: Shape) => (typeof s === 'number' ? s : s[0] * s[1] * s[2]);
-const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : [Number(v), Number(v)]);
+/** Values in one image's activation. */
+export const size = (s: Shape) => (typeof s === 'number' ? s : s[0] * s[1] * s[2]);
+/** A layer config's [h, w] from a number or a pair. */
+export const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : [Number(v), Number(v)]);
 
 /** What the plan reads of a tfjs-layers layer. */
-interface PlannedLayer {
+export interface PlannedLayer {
   name: string;
   getClassName(): string;
   getConfig(): unknown;
@@ -42,9 +44,9 @@ interface PlannedLayer {
 }
 
 /** Why a layer cannot be planned (the caller then uses model.predict). */
-class Unsupported extends Error {}
+export class Unsupported extends Error {}
 
-function activationOf(config: Record<string, unknown>, layer: string): Act {
+export function activationOf(config: Record<string, unknown>, layer: string): Act {
   const act = activationCode(config.activation);
   if (act === null) throw new Unsupported(`${layer}: activation ${String(config.activation)}`);
   return act;
@@ -54,7 +56,7 @@ function weightsOf(layer: PlannedLayer): Float32Array[] {
   return layer.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array));
 }
 
-function image(shape: Shape, layer: string): Shape3 {
+export function image(shape: Shape, layer: string): Shape3 {
   if (typeof shape === 'number') throw new Unsupported(`${layer} needs an image input`);
   return shape;
 }

@@ -9,6 +9,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend, BackendName } from '../backend';
 import { crossEntropy } from './train';
 import { adam } from './adam';
+import { planTraining } from './train-plan';
 
 export interface WorkerInit {
   backend: BackendName;
@@ -24,6 +25,8 @@ export interface WorkerInit {
   width: number;
   numClasses: number;
   learningRate: number;
+  /** The largest share of a batch a worker is given. */
+  share: number;
 }
 
 export type WorkerMessage =
@@ -45,8 +48,19 @@ async function main() {
   const grads = new Float32Array(init.grads);
   const average = new Float32Array(init.average);
   const pixels = init.height * init.width;
+  // The backend's compiled step when it covers the model (as train() uses it), tfjs's tape otherwise.
+  const plan = planTraining(model, init.share, { beta1: 0.9, beta2: 0.999, epsilon: tf.backend().epsilon() });
 
   const applyAverage = (lr: number) => {
+    if (plan) {
+      let offset = 0;
+      for (const g of plan.gradients()) {
+        g.set(average.subarray(offset, offset + g.length));
+        offset += g.length;
+      }
+      plan.applyGradients(lr);
+      return;
+    }
     (optimizer as unknown as { learningRate: number }).learningRate = lr;
     let offset = 0;
     const named = variables.map((v, i) => {
@@ -61,6 +75,7 @@ async function main() {
   parentPort!.on('message', (msg: WorkerMessage) => {
     if (msg.type === 'finish') {
       if (msg.apply) applyAverage(msg.learningRate);
+      plan?.writeBack();
       const weights = model.getWeights().map((w) => w.dataSync().slice());
       parentPort!.postMessage({ type: 'weights', weights });
       return;
@@ -82,7 +97,17 @@ async function main() {
         batch.set(images.subarray(idx[k] * pixels, (idx[k] + 1) * pixels), k * pixels);
         ys[k] = labels[idx[k]];
       }
-      tf.tidy(() => {
+      if (plan) {
+        // each share's loss weighted by its part of the batch, so the sum of the gradients is the batch mean's
+        const r = plan.computeGradients(batch, ys, n, n / msg.total);
+        loss = r.loss;
+        correct = r.correct;
+        let offset = 0;
+        for (const g of plan.gradients()) {
+          grads.set(g, offset);
+          offset += g.length;
+        }
+      } else tf.tidy(() => {
         const xs = tf.tensor4d(batch, [n, init.height, init.width, 1]);
         const y = tf.tensor1d(ys, 'int32');
         let logits: tf.Tensor2D | null = null;

@@ -79,7 +79,7 @@ class TrainingPool {
 }
 
 /** What every worker starts from: the model, its weights, the data (shared, not copied) and the step's buffers. */
-function workerInit(model: tfl.LayersModel, data: Dataset, backend: WorkerInit['backend'], learningRate: number, totalSize: number): Omit<WorkerInit, 'grads'> {
+function workerInit(model: tfl.LayersModel, data: Dataset, backend: WorkerInit['backend'], learningRate: number, totalSize: number, share: number): Omit<WorkerInit, 'grads'> {
   const weights = model.getWeights();
   return {
     backend,
@@ -94,6 +94,7 @@ function workerInit(model: tfl.LayersModel, data: Dataset, backend: WorkerInit['
     width: data.width,
     numClasses: data.numClasses,
     learningRate,
+    share,
   };
 }
 
@@ -128,7 +129,7 @@ export async function trainParallel(model: tfl.LayersModel, data: Dataset, opts:
   const schedule = opts.schedule ?? 'cosine';
   const backend = activeBackend() ?? (await initBackend());
   const totalSize = model.trainableWeights.reduce((a, v) => a + (v.shape as number[]).reduce((x, y) => x * y, 1), 0);
-  const init = workerInit(model, data, backend, baseLr, totalSize);
+  const init = workerInit(model, data, backend, baseLr, totalSize, Math.ceil(batchSize / workers));
   const order = new Int32Array(init.order);
   const gradBuffers = Array.from({ length: workers }, () => new SharedArrayBuffer(totalSize * 4));
   const pool = new TrainingPool(init, gradBuffers);

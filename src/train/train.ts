@@ -9,6 +9,7 @@ import { Dataset, imagesTensor } from '../data/dataset';
 import { mulberry32, permutation } from '../util/random';
 import { adam } from './adam';
 import { currentPlan } from './forward-plan';
+import { planTraining } from './train-plan';
 
 export type Schedule = 'constant' | 'cosine';
 
@@ -61,6 +62,8 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
   return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, logits.shape[1]), logits) as tf.Scalar;
 }
 
+const yieldToEventLoop = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+
 function checkPositiveInt(name: string, v: number) {
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive whole number, got ${v}`);
 }
@@ -94,6 +97,8 @@ export async function train(model: LayersModel, data: Dataset, opts: TrainOption
   const lossFn = opts.loss ?? crossEntropy;
   const pixels = data.height * data.width;
   const variables = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  // The backend's compiled step (same kernels, no tape) for the default loss; tfjs's tape otherwise.
+  const plan = opts.loss ? null : planTraining(model, batchSize, { beta1: 0.9, beta2: 0.999, epsilon: tf.backend().epsilon() });
   const records: EpochRecord[] = [];
   const start = performance.now();
   let globalStep = 0;
@@ -117,30 +122,43 @@ export async function train(model: LayersModel, data: Dataset, opts: TrainOption
           batchImages.set(data.images.subarray(idx[k] * pixels, (idx[k] + 1) * pixels), k * pixels);
           batchLabels[k] = data.labels[idx[k]];
         }
-        const [batchLoss, batchCorrect] = tf.tidy(() => {
-          const xs = tf.tensor4d(batchImages, [n, data.height, data.width, 1]);
-          const ys = tf.tensor1d(batchLabels, 'int32');
-          let logits: tf.Tensor2D | null = null;
-          const loss = optimizer.minimize(
-            () => {
-              // keep() lets the accuracy below read the logits after minimize() cleans up its scope.
-              logits = tf.keep(model.apply(xs, { training: true }) as tf.Tensor2D);
-              return lossFn(logits, ys, xs);
-            },
-            true,
-            variables,
-          ) as tf.Scalar;
-          const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits!, 1), ys), 'int32'));
-          (logits as tf.Tensor2D | null)?.dispose();
-          return [loss, hits];
-        });
-        lossSum += (await batchLoss.data())[0] * n;
-        correct += (await batchCorrect.data())[0];
-        batchLoss.dispose();
-        batchCorrect.dispose();
+        if (plan) {
+          const r = plan.step(batchImages, batchLabels, n, lr);
+          lossSum += r.loss * n;
+          correct += r.correct;
+          // the plan never waits on anything: let timers and I/O (progress output, interrupts) run now and then
+          if (step % progressEvery === 0) await yieldToEventLoop();
+        } else {
+          const [batchLoss, batchCorrect] = tf.tidy(() => {
+            const xs = tf.tensor4d(batchImages, [n, data.height, data.width, 1]);
+            const ys = tf.tensor1d(batchLabels, 'int32');
+            let logits: tf.Tensor2D | null = null;
+            const loss = optimizer.minimize(
+              () => {
+                // keep() lets the accuracy below read the logits after minimize() cleans up its scope.
+                logits = tf.keep(model.apply(xs, { training: true }) as tf.Tensor2D);
+                return lossFn(logits, ys, xs);
+              },
+              true,
+              variables,
+            ) as tf.Scalar;
+            const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits!, 1), ys), 'int32'));
+            (logits as tf.Tensor2D | null)?.dispose();
+            return [loss, hits];
+          });
+          lossSum += (await batchLoss.data())[0] * n;
+          correct += (await batchCorrect.data())[0];
+          batchLoss.dispose();
+          batchCorrect.dispose();
+        }
         seen += n;
         globalStep++;
-        opts.afterStep?.(globalStep);
+        if (opts.afterStep) {
+          // the hook sees (and may change, e.g. re-apply pruning masks to) the model's own weights
+          plan?.writeBack();
+          opts.afterStep(globalStep);
+          plan?.readWeights();
+        }
         if (opts.onProgress && (step % progressEvery === progressEvery - 1 || step === stepsPerEpoch - 1)) {
           const elapsed = (performance.now() - start) / 1000;
           opts.onProgress({
@@ -164,6 +182,7 @@ export async function train(model: LayersModel, data: Dataset, opts: TrainOption
       });
     }
   } finally {
+    plan?.writeBack(); // also when a step or a hook throws: the model keeps the steps done
     optimizer.dispose();
   }
   const seconds = (performance.now() - start) / 1000;

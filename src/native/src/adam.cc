@@ -11,7 +11,8 @@ __attribute__((target_clones("avx2", "default")))
 static void adamLoop(size_t n, const float* x, const float* g, float* m, float* v, float* out, float beta1, float omb1,
                      float beta2, float omb2, float c1, float c2, float eps, float negLr) {
   // Element-wise, so splitting over threads changes no bits; below ~64K parameters a thread team costs more than it saves.
-#pragma omp parallel for schedule(static) if (n > (1 << 16))
+  // simd: out may be x (an update in place), which would otherwise make the compiler's alias check fall back to scalar code.
+#pragma omp parallel for simd schedule(static) if (n > (1 << 16))
   for (size_t i = 0; i < n; i++) {
     const float gi = g[i];
     const float mi = m[i] * beta1 + gi * omb1;

@@ -3,25 +3,38 @@
 // and the ReLU gradient in one pass (tfjs runs it as Step, Cast and Multiply).
 #include "common.h"
 #include <algorithm>
+#include <vector>
 
 namespace optilab {
 
 enum Activation { kLinear = 0, kRelu = 1, kRelu6 = 2 };
 
 template <int A>
+static inline __attribute__((always_inline)) void applyRow(const float* in, float* row, const float* bias, int64_t cols) {
+  for (int64_t j = 0; j < cols; j++) {
+    float v = bias ? in[j] + bias[j] : in[j];
+    if (A == kRelu) v = std::max(v, 0.0f);
+    if (A == kRelu6) v = std::min(std::max(v, 0.0f), 6.0f);
+    row[j] = v;
+  }
+}
+
+template <int A>
 __attribute__((target_clones("avx2", "default")))
 static void apply(const float* x, float* y, const float* bias, int64_t rows, int64_t cols) {
-#pragma omp parallel for schedule(static) if (rows * cols > (1 << 16))
-  for (int64_t i = 0; i < rows; i++) {
-    const float* in = x + i * cols;
-    float* row = y + i * cols;
-    for (int64_t j = 0; j < cols; j++) {
-      float v = bias ? in[j] + bias[j] : in[j];
-      if (A == kRelu) v = std::max(v, 0.0f);
-      if (A == kRelu6) v = std::min(std::max(v, 0.0f), 6.0f);
-      row[j] = v;
-    }
+  // Narrow rows (a convolution with a few channels) go `group` at a time against the bias repeated `group`
+  // times, so that the inner loop is long enough to vectorise: the same operations on the same values.
+  const int64_t group = cols < 64 ? 64 / cols : 1;
+  std::vector<float> tiled;
+  if (bias && group > 1) {
+    tiled.resize(size_t(group * cols));
+    for (int64_t k = 0; k < group * cols; k++) tiled[size_t(k)] = bias[k % cols];
   }
+  const float* wideBias = bias && group > 1 ? tiled.data() : bias;
+  const int64_t wide = group * cols, full = rows / group;
+#pragma omp parallel for schedule(static) if (rows * cols > (1 << 16))
+  for (int64_t i = 0; i < full; i++) applyRow<A>(x + i * wide, y + i * wide, wideBias, wide);
+  for (int64_t i = full * group; i < rows; i++) applyRow<A>(x + i * cols, y + i * cols, bias, cols);
 }
 
 // biasActivation(y, bias, rows, cols, activation): bias is a Float32Array of cols, or of length 0 for none;
