@@ -14,6 +14,7 @@ import { Dataset, subset } from '../src/data/dataset';
 import { createModel, ZooName } from '../src/models/zoo';
 import { predictLogits, train } from '../src/train/train';
 import { trainParallel } from '../src/train/parallel';
+import { planTraining } from '../src/train/train-plan';
 import type { BenchReport } from './harness';
 
 const PYTHON = '/usr/bin/python3';
@@ -91,7 +92,9 @@ async function measureWith(name: ZooName, seconds: number, workers: number, nati
   const timed = await trainThroughput(model, subset(data, batchSize * steps), workers, batchSize);
   setNativeThreads(inferThreads);
   const infer = await inferenceThroughput(model, data, seconds);
-  return { trainImgPerSec: timed.imgPerSec, startSeconds: timed.startSeconds, inferImgPerSec: infer, steps };
+  // which way train() (and each data-parallel worker) ran the steps: the native training plan, or tfjs's tape
+  const trainPath = planTraining(model, batchSize, { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }) ? 'plan' : 'tape';
+  return { trainImgPerSec: timed.imgPerSec, startSeconds: timed.startSeconds, inferImgPerSec: infer, steps, trainPath };
 }
 
 /** Intra-op scaling at batch 256 (the issue's measure): one process, 1 then `threads` native threads, training and inference. */
@@ -157,6 +160,7 @@ export async function run(args: string[]): Promise<BenchReport> {
       nativeThreadsPerWorker: kernels === 'native' ? nativeThreads : null,
       inferThreads,
       trainImgPerSec: ours.trainImgPerSec,
+      trainPath: ours.trainPath,
       startSeconds: ours.startSeconds,
       inferImgPerSec: ours.inferImgPerSec,
       pytorch: pt,
@@ -175,6 +179,7 @@ export async function run(args: string[]): Promise<BenchReport> {
       ['threads', (r) => (r as Row).threads],
       ['workers', (r) => (r as Row).workers],
       ['threads/worker', (r) => (r as Row).nativeThreadsPerWorker],
+      ['train path', (r) => (r as Row).trainPath],
       ['train img/s', (r) => (r as Row).trainImgPerSec],
       ['pytorch train', (r) => (r as Row).pytorch?.trainImgPerSec],
       ['train ratio', (r) => (r as Row).ratioVsPytorch?.train],
@@ -187,6 +192,7 @@ export async function run(args: string[]): Promise<BenchReport> {
     notes: [
       `training: batch 64, Adam, softmax cross-entropy, one epoch over shuffled batches on both sides (ours: MNIST images; PyTorch: a pool of as many random images of the same shape, reshuffled each pass); inference: batch 256 in one process, on ${kernels === 'native' || backend === 'tensorflow' ? "the row's total thread count (native kernels) on both sides" : 'one thread for ours (tfjs-wasm has no threads here) and the row\'s thread count for PyTorch'}; ${seconds} s per measurement`,
       `workers > 1: data-parallel training (trainParallel), the second epoch of a two-epoch call (the first pays the workers' start-up, given as start s); threads/worker > 1: one process, multi-threaded native kernels; both against PyTorch with the same total number of threads`,
+      `train path: 'plan' is the native training plan (src/backend/native-train.ts: the whole Adam step as native calls, no tape), 'tape' is tfjs's gradient tape on the backend's kernels`,
       `inference: the library's path (predictLogits: the native forward plan where the addon is loaded, else model.predict)`,
       ...scaling.map((r) => `two-core scaling, ${r.model} batch ${r.batch}, one process: training ${r.train.scaling.toFixed(2)}x (${r.train.oneThread.toFixed(0)} -> ${r.train.threads.toFixed(0)} img/s), inference ${r.infer.scaling.toFixed(2)}x (${r.infer.oneThread.toFixed(0)} -> ${r.infer.threads.toFixed(0)} img/s), 1 -> ${r.threads} threads`),
       torch

@@ -35,6 +35,13 @@ def describe_tslab_error(cell):
     return "TypeScriptError", " / ".join(line.strip() for line in text.splitlines()[:3])
 
 
+def cell_budget(cell, cell_timeout):
+    """Seconds a cell may run: --cell-timeout, or more where the cell's metadata asks for it
+    ({"optilab": {"timeout": seconds}}: a full-data training cell on a cold model cache)."""
+    asked = cell.get("metadata", {}).get("optilab", {}).get("timeout", 0)
+    return max(cell_timeout, int(asked)) if isinstance(asked, (int, float)) else cell_timeout
+
+
 def report_progress(path, done, cells):
     print(json.dumps({"progress": {"notebook": path, "done": done, "cells": cells}}), flush=True)
 
@@ -49,6 +56,7 @@ def run(path, out_path, kernel, cell_timeout, startup_timeout, progress=False):
         return result
     kernel_name = kernel or nb.metadata.get("kernelspec", {}).get("name", "tslab")
     client = NotebookClient(nb, kernel_name=kernel_name, timeout=cell_timeout, startup_timeout=startup_timeout,
+                            timeout_func=lambda cell: cell_budget(cell, cell_timeout),
                             allow_errors=False, resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
     code_index = 0
     code_cells = sum(1 for cell in nb.cells if cell.cell_type == "code")
@@ -66,7 +74,7 @@ def run(path, out_path, kernel, cell_timeout, startup_timeout, progress=False):
                     ename = getattr(e, "ename", type(e).__name__)
                     evalue = getattr(e, "evalue", str(e))
                     if isinstance(e, CellTimeoutError):
-                        evalue = f"the cell did not finish within {cell_timeout} s"
+                        evalue = f"the cell did not finish within {cell_budget(cell, cell_timeout)} s"
                     if isinstance(e, DeadKernelError):
                         evalue = f"the kernel died while running this cell: {e}"
                     if ename in ("<Error>", "Error") and not str(evalue).strip():

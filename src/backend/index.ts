@@ -7,9 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerWasmGradients } from './wasm-conv-grad';
 import { registerFastWasmKernels } from './wasm-fast-kernels';
-import { loadNative, nativeStatus, NativeStatus, type NativeAddon } from './native';
+import { loadNative, nativeStatus, NativeStatus } from './native';
 import { nativeKernelsRegistered, registerNativeKernels } from './native-kernels';
-import { useIntegerKernel, useIntegerPlanKernels, type IntegerPlanKernels } from '../quantize/integer';
+import { useIntegerKernel, useIntegerPlanKernels } from '../quantize/integer';
 import { useForwardCompiler } from '../train/forward-plan';
 import { compileNativeForward } from './native-forward';
 import { compileNativeTraining } from './native-train';
@@ -71,9 +71,7 @@ export async function initBackend(name: BackendName | undefined = requestedBacke
   // The integer-only path (runIntegerModel) runs on the addon whatever the tfjs backend.
   const addon = loadNative();
   useIntegerKernel(addon ? addon.intConv2d.bind(addon) : null);
-  // the compiled integer plan: intConv2d's one-argument form defines its functions on the addon
-  if (addon && !addon.intPlanCreate) addon.intConv2d(addon);
-  useIntegerPlanKernels(addon?.intPlanCreate ? (addon as NativeAddon & IntegerPlanKernels) : null);
+  useIntegerPlanKernels(addon);
   const candidates = name ? [name] : BACKEND_NAMES;
   for (const candidate of candidates) {
     if (!loaders[candidate]()) continue;

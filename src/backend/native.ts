@@ -5,9 +5,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import type { IntegerPlanKernels } from '../quantize/integer-plan';
 
 /** The addon's functions. Arrays are caller-owned and written in place; geometry arguments are Int32Arrays. */
-export interface NativeAddon {
+/** The addon's exports; the integer plan's functions are listed in IntegerPlanKernels (src/native/src/int8plan.cc). */
+export interface NativeAddon extends IntegerPlanKernels {
   conv2dForward(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: Int32Array): void;
   conv2dBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: Int32Array): void;
   conv2dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array): void;
@@ -31,23 +33,6 @@ export interface NativeAddon {
    * cout, oh, ow, sh, sw, padTop, padLeft]; params [zx, zy, lo, hi]; one multiplier and shift per channel or one.
    */
   intConv2d(x: Int32Array, w: Int32Array, bias: Int32Array, multipliers: Int32Array, shifts: Int32Array, out: Int32Array, geometry: Int32Array, params: Int32Array): void;
-  /** intConv2d's one-argument form: defines the integer plan's functions (intPlan*, below) on `exports` (the addon). */
-  intConv2d(exports: object): void;
-  /**
-   * The integer plan (src/native/src/int8plan.cc, compiled by src/quantize/integer-plan.ts): an empty plan for images of
-   * [h, w, c] bytes, layers appended by the calls below; defined by `intConv2d(addon)`.
-   */
-  intPlanCreate?(input: Int32Array): object;
-  /** geometry [kh, kw, cout, sh, sw, padTop, padLeft, padBottom, padRight, padValue]; weights HWIO; out [zq, lo, hi]. */
-  intPlanConv?(plan: object, geometry: Int32Array, weights: Int8Array, bias: Int32Array, multipliers: Int32Array, shifts: Int32Array, out: Int32Array): void;
-  intPlanDense?(plan: object, units: number, weights: Int8Array, bias: Int32Array, multipliers: Int32Array, shifts: Int32Array, out: Int32Array): void;
-  /** geometry [ph, pw, sh, sw, padTop, padLeft, oh, ow]. */
-  intPlanMaxPool?(plan: object, geometry: Int32Array): void;
-  intPlanClampMin?(plan: object, lo: number): void;
-  /** out[i] = output byte i + offset, for n images. */
-  intPlanRun?(plan: object, input: Uint8Array, n: number, out: Int32Array, offset: number): void;
-  /** The oneDNN implementation of each layer. */
-  intPlanInfo?(plan: object): string;
   setThreads(n: number): void;
   getThreads(): number;
   version(): string;

@@ -29,7 +29,7 @@ let kernels: IntegerPlanKernels | null = null;
  * Installs (or, with null, removes) the native plan kernels; src/backend's initBackend installs the addon's.
  *
  * @example
- * const addon = loadNative(); if (addon) { addon.intConv2d(addon); useIntegerPlanKernels(addon as IntegerPlanKernels); }
+ * useIntegerPlanKernels(loadNative()); // null: the per-layer reference path
  */
 export function useIntegerPlanKernels(k: IntegerPlanKernels | null): void {
   kernels = k;

@@ -6,7 +6,7 @@ import type { QuantPlan } from '../../src/quantize';
 import { lenet5, mnistCnn } from '../../src/models/zoo';
 import { loadMnist } from '../../src/data/files';
 import type { Dataset } from '../../src/data/dataset';
-import { loadNative } from '../../src/backend/native';
+import { loadNative, setNativeThreads } from '../../src/backend/native';
 import { mulberry32 } from '../../src/util/random';
 import { setupBackend } from '../helpers';
 
@@ -51,6 +51,26 @@ test('integer plan: lenet5 and mnistCnn logits are bit-identical with the refere
       assert.deepEqual(fast.logitsQ, reference.logitsQ, `${name}, batch ${batch}`);
       assert.deepEqual(fast.predictions, reference.predictions);
       assert.deepEqual(fast.logits, reference.logits);
+    }
+    model.dispose();
+  }
+});
+
+test('integer plan: on two threads (whole chunks per thread) the logits are still the reference bits', { skip: native() ? false : 'no native addon' }, async () => {
+  await setupBackend();
+  const calib = loadMnist({ split: 'train', limit: 200 });
+  for (const [name, model] of [['lenet5', lenet5({ seed: 21 })], ['mnistCnn', mnistCnn({ seed: 22 })]] as const) {
+    const plan = await buildPtqPlan(model, { bits: 8 }, calib, { limit: 200 });
+    // 100 images: six full chunks of 16 and a remainder of 4, spread over both threads
+    const data = loadMnist({ split: 'test', limit: 100 });
+    setNativeThreads(2);
+    try {
+      const { fast, path, reference } = both(plan, data, 100);
+      assert.deepEqual(path, { path: 'plan', refusal: '' }, `${name}: the plan ran`);
+      assert.deepEqual(fast.logitsQ, reference.logitsQ, name);
+      assert.deepEqual(fast.logits, reference.logits, name);
+    } finally {
+      setNativeThreads(1);
     }
     model.dispose();
   }

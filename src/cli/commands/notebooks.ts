@@ -12,6 +12,8 @@ const usage = `usage: optilab notebooks run [paths...] [--in-place] [--out-dir <
 Executes notebooks headless on the tslab kernel and reports the failing cell and its error.
 With no paths, runs every notebooks/*.ipynb. Executed copies go to <out-dir> (default .cache/executed);
 --in-place stores the outputs in the notebooks themselves (what the course site renders).
+--cell-timeout limits each code cell (default 900 s); a cell whose metadata has {"optilab": {"timeout": s}}
+may run that long instead (a full-data training cell on a cold model cache).
 Set OPTILAB_QUICK=1 to run the quick (data-subset) versions.`;
 
 /** The interpreter that runs scripts/notebook_runner.py: Debian's Python 3 with python3-nbclient. */

@@ -110,6 +110,11 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"version", nullptr, optilab::version, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  try {
+    optilab::defineIntPlan(env, exports);
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+  }
   return exports;
 }
 

@@ -30,6 +30,20 @@ struct Args {
 dnnl::engine& cpuEngine();
 dnnl::stream& cpuStream();
 
+// Runs a kernel body, turning oneDNN's and other errors into JS errors with code OPTILAB_DNNL (the caller then
+// falls back to another kernel or path).
+template <typename F>
+napi_value guarded(napi_env env, F f) {
+  try {
+    return f();
+  } catch (const dnnl::error& e) {
+    napi_throw_error(env, "OPTILAB_DNNL", (std::string("oneDNN: ") + e.what()).c_str());
+  } catch (const std::exception& e) {
+    napi_throw_error(env, "OPTILAB_DNNL", e.what());
+  }
+  return nullptr;
+}
+
 // Throws for GEMM-based oneDNN implementations (their JIT GEMM kernels are not signal-safe in this version).
 void requireSignalSafe(const std::string& implementation);
 
@@ -46,5 +60,7 @@ napi_value biasActivation(napi_env env, napi_callback_info info);
 napi_value reluGrad(napi_env env, napi_callback_info info);
 napi_value addBias(napi_env env, napi_callback_info info);
 napi_value intConv2d(napi_env env, napi_callback_info info);
+// Defines the integer plan's functions (intPlan*, int8plan.cc) on the addon's exports.
+void defineIntPlan(napi_env env, napi_value exports);
 
 }  // namespace optilab

@@ -106,18 +106,6 @@ Entry& entryFor(Kind kind, const std::vector<int64_t>& key) {
   return *slot;
 }
 
-template <typename F>
-napi_value guarded(napi_env env, F f) {
-  try {
-    return f();
-  } catch (const dnnl::error& e) {
-    napi_throw_error(env, "OPTILAB_DNNL", (std::string("oneDNN: ") + e.what()).c_str());
-  } catch (const std::exception& e) {
-    napi_throw_error(env, "OPTILAB_DNNL", e.what());
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 // conv2dForward(x, filter, y, geometry): y = conv(x, filter).

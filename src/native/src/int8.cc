@@ -78,22 +78,12 @@ void convLoops(const int32_t* x, const int32_t* wt, const int32_t* bias, const i
 
 }  // namespace
 
-void defineIntPlan(napi_env env, napi_value exports);  // int8plan.cc
-
 // intConv2d(x, w, bias, multipliers, shifts, out, geometry, params):
 // geometry [n, h, w, cin, kh, kw, cout, oh, ow, strideH, strideW, padTop, padLeft], params [zx, zy, lo, hi];
 // x NHWC, w HWIO, all Int32Arrays; a dense layer is the 1x1 case with h = w = 1. Multipliers and shifts hold one
 // value per output channel, or one for all.
-// intConv2d(exports), with one argument, defines the integer plan's functions (int8plan.cc) on `exports`.
 napi_value intConv2d(napi_env env, napi_callback_info info) {
   try {
-    size_t argc = 0;
-    napi_get_cb_info(env, info, &argc, nullptr, nullptr, nullptr);
-    if (argc == 1) {
-      Args a(env, info, 1);
-      defineIntPlan(env, a.argv[0]);
-      return nullptr;
-    }
     Args a(env, info, 8);
     auto g = a.ints(6);
     auto p = a.ints(7);

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <omp.h>
+#include <tuple>
 #include <utility>
 
 namespace optilab {
@@ -292,16 +293,20 @@ struct Plan {
   int64_t h, w, c;  // input image
   InputQuant quant;
   std::vector<Op> ops;
-  // oneDNN fixes a primitive's thread count when it is created: the OpenMP thread count is part of the key.
-  std::map<std::pair<int, int64_t>, std::unique_ptr<Runner>> runners;
+  // oneDNN fixes a primitive's thread count when it is created: the OpenMP thread count is part of the key, and
+  // so is the thread slot (-1: the calling thread; t: OpenMP thread t running whole chunks, see intPlanRun).
+  std::map<std::tuple<int, int64_t, int>, std::unique_ptr<Runner>> runners;
 
   int64_t outH() const { return ops.empty() ? h : ops.back().oh; }
   int64_t outW() const { return ops.empty() ? w : ops.back().ow; }
   int64_t outC() const { return ops.empty() ? c : ops.back().oc; }
 
-  Runner& runner(int64_t n) {
+  Runner& runner(int64_t n, int thread = -1) {
     cpuStream();  // engine and stream first, so they outlive the plan
-    auto& slot = runners[{omp_get_max_threads(), n}];
+    std::unique_ptr<Runner>* found;
+#pragma omp critical(optilab_int8_runners)
+    found = &runners[{omp_get_max_threads(), n, thread}];
+    std::unique_ptr<Runner>& slot = *found;  // only this thread uses its slot
     if (slot) return *slot;
     auto r = std::make_unique<Runner>();
     size_t largest = size_t(n * h * w * c), largestAcc = 0;
@@ -330,8 +335,8 @@ struct Plan {
   }
 
   // Runs `n` images (float, [n, h, w, c]) through every op; returns the output bytes ([n, outH, outW, outC]).
-  const uint8_t* run(const float* images, int64_t n) {
-    Runner& r = runner(n);
+  const uint8_t* run(const float* images, int64_t n, int thread = -1) {
+    Runner& r = runner(n, thread);
     auto& s = cpuStream();
     quantizeInput(images, r.input.data(), n * h * w * c, quant);
     const uint8_t* src = r.input.data();
@@ -383,18 +388,6 @@ Plan& planOf(napi_env env, napi_value v) {
   void* data = nullptr;
   if (napi_get_value_external(env, v, &data) != napi_ok || !data) throw std::runtime_error("expected an integer plan (from intPlanCreate)");
   return *static_cast<Plan*>(data);
-}
-
-template <typename F>
-napi_value guarded(napi_env env, F f) {
-  try {
-    return f();
-  } catch (const dnnl::error& e) {
-    napi_throw_error(env, "OPTILAB_DNNL", (std::string("oneDNN: ") + e.what()).c_str());
-  } catch (const std::exception& e) {
-    napi_throw_error(env, "OPTILAB_DNNL", e.what());
-  }
-  return nullptr;
 }
 
 void checkWindow(const Op& op) {
@@ -550,12 +543,32 @@ napi_value intPlanRun(napi_env env, napi_callback_info info) {
     const float* x = static_cast<const float*>(a.view(1, size_t(n * in)).data);
     int32_t* out = static_cast<int32_t*>(a.view(3, size_t(n * outs)).data);
     const int32_t offset = a.i32(4);
-    for (int64_t start = 0; start < n; start += kChunk) {
-      const int64_t m = std::min(kChunk, n - start);
-      const uint8_t* y = plan.run(x + start * in, m);
+    const int64_t chunks = (n + kChunk - 1) / kChunk;
+    auto chunk = [&](int64_t k, int thread) {
+      const int64_t start = k * kChunk, m = std::min(kChunk, n - start);
+      const uint8_t* y = plan.run(x + start * in, m, thread);
       int32_t* o = out + start * outs;
       for (int64_t j = 0; j < m * outs; j++) o[j] = int32_t(y[j]) + offset;
+    };
+    const int threads = omp_get_max_threads();
+    if (threads == 1 || chunks == 1) {
+      for (int64_t k = 0; k < chunks; k++) chunk(k, -1);
+      return nullptr;
     }
+    // Whole chunks per thread, each on its own runner, stream and single-threaded primitives (oneDNN runs a
+    // primitive on one thread inside a parallel region): splitting a 16-image chunk's small layers over threads
+    // gained little.
+    std::string error;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(int(std::min<int64_t>(threads, chunks)))
+    for (int64_t k = 0; k < chunks; k++) {
+      try {
+        chunk(k, omp_get_thread_num());
+      } catch (const std::exception& e) {
+#pragma omp critical(optilab_int8_error)
+        error = e.what();
+      }
+    }
+    if (!error.empty()) throw std::runtime_error(error);
     return nullptr;
   });
 }
@@ -579,8 +592,7 @@ napi_value intPlanInfo(napi_env env, napi_callback_info info) {
 
 }  // namespace
 
-// Defines the plan's functions on `exports` (called through intConv2d's one-argument form: addon.cc registers
-// only intConv2d of the integer kernels).
+// Defines the plan's functions on `exports` (addon.cc's module initialisation calls it).
 void defineIntPlan(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"intPlanCreate", nullptr, intPlanCreate, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -61,3 +61,20 @@ test('a python3 that cannot be started: the child error is caught (no crash), cl
   assert.match(r.stderr, /optilab notebooks: cannot start .*python3 \(spawn .*ENOENT\)/);
   assertNamesTheFix(r.stderr);
 });
+
+const tslabRegistered = fs.existsSync(path.join(ROOT, '.jupyter', 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json'));
+
+test('a cell may ask for more than --cell-timeout in its metadata (optilab.timeout); other cells keep the limit', { skip: !tslabRegistered && 'the tslab kernel is not registered (bash scripts/setup.sh)' }, async () => {
+  const cell = (source: string, metadata: object = {}) => ({ cell_type: 'code', execution_count: null, metadata, outputs: [], source });
+  const notebook = (cells: object[]) => JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } }, cells });
+  const sleep = 'await new Promise((resolve) => setTimeout(resolve, 4000)); console.log("slept");';
+  const allowed = path.join(tmp, 'allowed.ipynb');
+  fs.writeFileSync(allowed, notebook([cell(sleep, { optilab: { timeout: 60 } })]));
+  const ok = await runWith(DEFAULT_NOTEBOOK_PYTHON, ['notebooks', 'run', allowed, '--cell-timeout', '2']);
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  const limited = path.join(tmp, 'limited.ipynb');
+  fs.writeFileSync(limited, notebook([cell('console.log(1);', { optilab: { timeout: 60 } }), cell(sleep)]));
+  const failed = await runWith(DEFAULT_NOTEBOOK_PYTHON, ['notebooks', 'run', limited, '--cell-timeout', '2']);
+  assert.equal(failed.code, 1);
+  assert.match(failed.stdout + failed.stderr, /code cell 2: CellTimeoutError: the cell did not finish within 2 s/);
+});
