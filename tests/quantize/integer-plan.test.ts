@@ -56,7 +56,7 @@ test('integer plan: lenet5 and mnistCnn logits are bit-identical with the refere
   }
 });
 
-test('integer plan: on two threads (whole chunks per thread) the logits are still the reference bits', { skip: native() ? false : 'no native addon' }, async () => {
+test('integer plan: on two threads (whole chunks per thread, or one thread for small calls) the logits are still the reference bits', { skip: native() ? false : 'no native addon' }, async () => {
   await setupBackend();
   const calib = loadMnist({ split: 'train', limit: 200 });
   for (const [name, model] of [['lenet5', lenet5({ seed: 21 })], ['mnistCnn', mnistCnn({ seed: 22 })]] as const) {
@@ -69,6 +69,9 @@ test('integer plan: on two threads (whole chunks per thread) the logits are stil
       assert.deepEqual(path, { path: 'plan', refusal: '' }, `${name}: the plan ran`);
       assert.deepEqual(fast.logitsQ, reference.logitsQ, name);
       assert.deepEqual(fast.logits, reference.logits, name);
+      // one image per call: lenet5's is too little work to share, so it runs on one thread of the two
+      const single = both(plan, { ...data, count: 3 }, 1);
+      assert.deepEqual(single.fast.logitsQ, single.reference.logitsQ, `${name}, batch 1`);
     } finally {
       setNativeThreads(1);
     }

@@ -23,6 +23,7 @@ using dt = memory::data_type;
 
 namespace {
 
+constexpr int64_t kSerialMacs = 2'000'000;  // below this many multiply-accumulates a call runs on one thread
 constexpr int64_t kChunk = 16;  // images per pass through the layers (the largest s32 activation stays in L2)
 
 // Requantization constants per output channel, tiled to `period` (a multiple of the channel count of at least
@@ -314,6 +315,15 @@ struct Plan {
   // so is the thread slot (-1: the calling thread; t: OpenMP thread t running whole chunks, see intPlanRun).
   std::map<std::tuple<int, int64_t, int>, std::unique_ptr<Runner>> runners;
 
+  // Multiply-accumulates per image (convolutions and dense layers).
+  int64_t macsPerImage() const {
+    int64_t macs = 0;
+    for (const Op& op : ops)
+      if (op.kind == kConv) macs += op.oh * op.ow * op.oc * op.kh * op.kw * op.c;
+      else if (op.kind == kDense) macs += op.h * op.w * op.c * op.oc;
+    return macs;
+  }
+
   int64_t outH() const { return ops.empty() ? h : ops.back().oh; }
   int64_t outW() const { return ops.empty() ? w : ops.back().ow; }
   int64_t outC() const { return ops.empty() ? c : ops.back().oc; }
@@ -568,6 +578,18 @@ napi_value intPlanRun(napi_env env, napi_callback_info info) {
       for (int64_t j = 0; j < m * outs; j++) o[j] = int32_t(y[j]) + offset;
     };
     const int threads = omp_get_max_threads();
+    if (threads > 1 && n * plan.macsPerImage() < kSerialMacs) {
+      // too little work to share: one thread (lenet5 at batch 1 ran 1.6x slower on two)
+      omp_set_num_threads(1);
+      try {
+        for (int64_t k = 0; k < chunks; k++) chunk(k, -1);
+      } catch (...) {
+        omp_set_num_threads(threads);
+        throw;
+      }
+      omp_set_num_threads(threads);
+      return nullptr;
+    }
     if (threads == 1 || chunks == 1) {
       for (int64_t k = 0; k < chunks; k++) chunk(k, -1);
       return nullptr;
