@@ -161,6 +161,19 @@ function stepFor(layer: PlannedLayer, inShape: Shape): Step | null {
   }
 }
 
+/**
+ * What every native plan needs of a model: the addon in use and one image input of a Sequential model, or why
+ * the model cannot be planned.
+ */
+export function planTarget(model: LayersModel): { addon: NativeAddon; inputShape: Shape3 } | string {
+  const addon = loadNative();
+  if (!addon || !nativeKernelsRegistered() || tf.getBackend() !== 'wasm') return 'the native kernels are not in use';
+  if (model.getClassName() !== 'Sequential') return `a ${model.getClassName()} model (only Sequential ones are planned)`;
+  const input = model.inputs[0]?.shape;
+  if (model.inputs.length !== 1 || !input || input.length !== 4 || input.slice(1).some((d) => d == null)) return 'not one image input';
+  return { addon, inputShape: input.slice(1) as Shape3 };
+}
+
 /** Why `compileNativeForward` returned null for a model, or '' when it did not. */
 export let nativeForwardRefusal = '';
 
@@ -179,12 +192,9 @@ export function compileNativeForward(model: LayersModel): ForwardPlan | null {
     nativeForwardRefusal = why;
     return null;
   };
-  const addon = loadNative();
-  if (!addon || !nativeKernelsRegistered() || tf.getBackend() !== 'wasm') return refuse('the native kernels are not in use');
-  if (model.getClassName() !== 'Sequential') return refuse(`a ${model.getClassName()} model (only Sequential ones are planned)`);
-  const input = model.inputs[0]?.shape;
-  if (model.inputs.length !== 1 || !input || input.length !== 4 || input.slice(1).some((d) => d == null)) return refuse('not one image input');
-  const inputShape = input.slice(1) as Shape3;
+  const target = planTarget(model);
+  if (typeof target === 'string') return refuse(target);
+  const { addon, inputShape } = target;
   const steps: Step[] = [];
   let shape: Shape = inputShape;
   try {

@@ -9,9 +9,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { loadNative, type NativeAddon } from './native';
-import { geometry, nativeKernelsRegistered, poolGeometry } from './native-kernels';
-import { activationOf, image, pair, PlannedLayer, size, Unsupported, type Shape, type Shape3 } from './native-forward';
+import type { NativeAddon } from './native';
+import { geometry, poolGeometry } from './native-kernels';
+import { activationOf, image, pair, planTarget, PlannedLayer, size, Unsupported, type Shape } from './native-forward';
 import { adamCoefficients } from '../train/adam';
 import type { PlanAdam, StepResult, TrainPlan } from '../train/train-plan';
 
@@ -256,12 +256,9 @@ export function compileNativeTraining(model: LayersModel, batchSize: number, set
     nativeTrainingRefusal = why;
     return null;
   };
-  const addon = loadNative();
-  if (!addon || !nativeKernelsRegistered() || tf.getBackend() !== 'wasm') return refuse('the native kernels are not in use');
-  if (model.getClassName() !== 'Sequential') return refuse(`a ${model.getClassName()} model (only Sequential ones are planned)`);
-  const input = model.inputs[0]?.shape;
-  if (model.inputs.length !== 1 || !input || input.length !== 4 || input.slice(1).some((d) => d == null)) return refuse('not one image input');
-  const inputShape = input.slice(1) as Shape3;
+  const target = planTarget(model);
+  if (typeof target === 'string') return refuse(target);
+  const { addon, inputShape } = target;
   const layers: Layer[] = [];
   let shape: Shape = inputShape;
   try {
